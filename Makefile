@@ -1,0 +1,61 @@
+# Guichet. `make run` starts the kiosk with emulated peripherals; `make test`
+# runs every test. Both install what they need first (Debian packages through
+# images/install-host-packages.sh, Go modules through the module proxy).
+
+SHELL := /bin/bash
+GO ?= go
+OUT := out
+FUZZTIME ?= 3s
+BENCHTIME ?= 1s
+FUZZTIME_LONG ?= 60s
+
+.PHONY: run test bench fuzz crash-long deps build vet fmt-check fuzz-short clean
+
+deps:
+	@bash images/install-host-packages.sh
+	@$(GO) mod download
+
+build: deps
+	@mkdir -p $(OUT)/bin
+	$(GO) build -o $(OUT)/bin/ ./cmd/...
+
+run: build
+	@bash images/dev-run.sh
+
+fmt-check:
+	@files=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$files" ]; then echo "gofmt needed on: $$files"; exit 1; fi
+
+vet: deps
+	$(GO) vet ./...
+
+test: deps fmt-check vet build
+	@mkdir -p $(OUT)
+	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(FUZZTIME)
+
+# Every FuzzXxx in the module, each for $(FUZZTIME).
+fuzz-short:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(OUT)/fuzz.log 2>&1 || { cat $(OUT)/fuzz.log; exit 1; }; \
+	  done; \
+	done
+
+fuzz: deps
+	@mkdir -p $(OUT)
+	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(FUZZTIME_LONG)
+
+# The crash test with 2,000 SIGKILLs instead of the 200 of `make test`.
+crash-long: deps
+	CRASH_KILLS=2000 $(GO) test -count=1 -timeout 60m -run 'TestCrash' -v ./kiosk/store/
+
+bench: deps
+	@mkdir -p $(OUT)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./... | tee $(OUT)/bench.txt
+	@echo; echo "Benchmarks (also in $(OUT)/bench.txt):"; \
+	awk '/^Benchmark/ {printf "%-60s", $$1; for (i=3;i<=NF;i+=2) printf "  %s %s", $$i, $$(i+1); print ""}' $(OUT)/bench.txt
+
+clean:
+	rm -rf $(OUT)
