@@ -2,10 +2,8 @@
 // state machine it lives by:
 //
 //	draft → queued → sent → acknowledged → in_processing → ready → delivered
-//	          ↑  ↓     ↓          ↓              ↓
-//	          └─ sent  rejected   rejected,      rejected
-//	   (retry)               cancelled
 //
+// with side exits to rejected (always with a reason) and cancelled.
 // Exactly these steps are legal (Transition): draft→queued|cancelled;
 // queued→sent|cancelled; sent→acknowledged|queued (the send failed; retry)|
 // rejected; acknowledged→in_processing|rejected|cancelled; in_processing→
