@@ -119,7 +119,9 @@ func (s *Session) set(f func(*personal)) error {
 // put stores v under k, zeroing what it replaces; an empty v deletes k.
 func put(m map[string][]byte, k string, v []byte) map[string][]byte {
 	if old, ok := m[k]; ok {
-		clear(old)
+		if len(old) == 0 || len(v) == 0 || &old[0] != &v[0] { // not the same image again
+			clear(old)
+		}
 		delete(m, k)
 	}
 	if len(v) == 0 {

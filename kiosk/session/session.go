@@ -365,7 +365,8 @@ func (s *Session) emitLocked(e Event) { s.pending = append(s.pending, e) }
 
 // flush delivers pending events outside the lock, one deliverer at a time
 // so that they arrive in order; a notify that calls back into the session
-// only queues, and the running deliverer picks its events up.
+// only queues, and the running deliverer picks its events up. If notify
+// panics, the next flush takes over.
 func (s *Session) flush() {
 	s.mu.Lock()
 	if s.delivering {
@@ -373,15 +374,27 @@ func (s *Session) flush() {
 		return
 	}
 	s.delivering = true
-	for len(s.pending) > 0 {
+	done := false
+	defer func() {
+		if !done {
+			s.mu.Lock()
+			s.delivering = false
+			s.mu.Unlock()
+		}
+	}()
+	for {
 		batch := s.pending
 		s.pending = nil
+		if len(batch) == 0 {
+			s.delivering = false
+			done = true
+			s.mu.Unlock()
+			return
+		}
 		s.mu.Unlock()
 		for _, e := range batch {
 			s.notify(e)
 		}
 		s.mu.Lock()
 	}
-	s.delivering = false
-	s.mu.Unlock()
 }
