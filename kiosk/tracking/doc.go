@@ -11,7 +11,7 @@
 // leaves out every character that is easily taken for another on a thermal
 // receipt, in handwriting or on a keypad: 0 and O, 1, I and L, 2 and Z, 5 and
 // S, 8 and B, U and V (Q and D stay: with 0 and O gone, they have nothing left
-// to be taken for). Parse accepts lower case, spaces and
+// to be taken for). Parse accepts lower case, Arabic-Indic digits, spaces and
 // dashes, and refuses anything else with the position of the first bad
 // character; it never guesses what a refused character was meant to be.
 //

@@ -35,7 +35,6 @@ const (
 	dayPeriod    = base * base * base               // 12,167 days, about 33 years
 	counterSpace = base * base * base * base * base // 6,436,343
 	groupLen     = 4                                // K7MX-4HQ9-XR3T
-	maxInput     = 64                               // bytes; longer input is not a number
 	checkInverse = 2                                // 12·2 ≡ 1 (mod 23): inverse of the check weight
 )
 
@@ -138,40 +137,67 @@ func checkChar(payload string) byte {
 }
 
 // Parse reads a number typed by a citizen or read from a receipt. It accepts
-// lower case and ignores spaces and dashes (any Unicode space or dash), and
-// nothing else: a character outside Alphabet is never "corrected" (an O is not
-// silently taken for a 0, which is not in the alphabet either), it is refused
-// with its position so the screen can point at it. Positions count from 1
-// and count only the characters of the number, not the separators.
+// lower case, Arabic-Indic digits (٣ is 3: the same digit in another script,
+// not a guess), and ignores spaces and dashes (any Unicode space or dash). It
+// accepts nothing else: a character outside Alphabet is never "corrected" (an
+// O is not silently taken for a 0, which is not in the alphabet either), it is
+// refused with its position so the screen can point at it. Positions count
+// from 1 and count only the characters of the number, not the separators.
 //
 // Errors wrap ErrCharacter, ErrLength or ErrCheck (checked in that order) and
 // are of type *Error.
 func Parse(s string) (Number, error) {
-	if len(s) > maxInput {
-		return "", &Error{Err: ErrLength, Input: s[:maxInput] + "…", Got: utf8.RuneCountInString(s)}
-	}
-	var b strings.Builder
-	b.Grow(Len)
-	pos := 0
+	var buf [Len]byte
+	n := 0
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) {
 			continue
 		}
-		pos++
-		u := unicode.ToUpper(r)
-		if u >= utf8.RuneSelf || value[u] < 0 {
-			return "", &Error{Err: ErrCharacter, Input: s, Pos: pos, Char: r}
+		n++
+		c := fold(r)
+		if c == 0 {
+			return "", &Error{Err: ErrCharacter, Input: clip(s), Pos: n, Char: r}
 		}
-		b.WriteByte(byte(u))
+		if n <= Len {
+			buf[n-1] = c
+		}
 	}
-	c := b.String()
-	if len(c) != Len {
-		return "", &Error{Err: ErrLength, Input: s, Got: len(c)}
+	if n != Len {
+		return "", &Error{Err: ErrLength, Input: clip(s), Got: n}
 	}
-	if checksum(c) != 0 {
-		return "", &Error{Err: ErrCheck, Input: s}
+	if checksum(string(buf[:])) != 0 {
+		return "", &Error{Err: ErrCheck, Input: clip(s)}
 	}
-	return Number(c), nil
+	return Number(buf[:]), nil
+}
+
+// fold returns the Alphabet character r stands for, or 0.
+func fold(r rune) byte {
+	switch {
+	case '٠' <= r && r <= '٩': // Arabic-Indic digits
+		r = '0' + (r - '٠')
+	case '۰' <= r && r <= '۹': // Extended Arabic-Indic digits
+		r = '0' + (r - '۰')
+	case 'a' <= r && r <= 'z':
+		r -= 'a' - 'A'
+	}
+	if r >= utf8.RuneSelf || value[r] < 0 {
+		return 0
+	}
+	return byte(r)
+}
+
+// clip keeps error messages short whatever was pasted.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Error is the detailed error of Parse. Err is one of the sentinels.

@@ -81,7 +81,12 @@ var parseTests = []parseTest{
 	{name: "letter S", in: "K7MX4HQ9XRS3", wantErr: ErrCharacter, wantPos: 11},
 	{name: "letter B", in: "B7MX4HQ9XR33", wantErr: ErrCharacter, wantPos: 1},
 	{name: "letter U", in: "K7MX4HU9XR33", wantErr: ErrCharacter, wantPos: 7},
-	{name: "arabic digit", in: "K7MX4HQ٩XR33", wantErr: ErrCharacter, wantPos: 8},
+	{name: "arabic-indic digits", in: "K7MX-4HQ٩-XR٣٣", want: valid},
+	{name: "extended arabic-indic digit", in: "K۷MX4HQ9XR33", want: valid},
+	{name: "arabic digit zero", in: "K7MX4HQ٠XR33", wantErr: ErrCharacter, wantPos: 8},
+	{name: "arabic letter", in: "K7MX4HQ9XRب3", wantErr: ErrCharacter, wantPos: 11},
+	{name: "fullwidth letter", in: "Ｋ7MX4HQ9XR33", wantErr: ErrCharacter, wantPos: 1},
+	{name: "dotless i upper-cases to I", in: "K7MXıHQ9XR33", wantErr: ErrCharacter, wantPos: 5},
 	{name: "underscore", in: "K7MX_4HQ9_XR33", wantErr: ErrCharacter, wantPos: 5},
 	{name: "plus", in: "+K7MX4HQ9XR33", wantErr: ErrCharacter, wantPos: 1},
 	{name: "invalid utf-8", in: "K7MX\xff4HQ9XR33", wantErr: ErrCharacter, wantPos: 5},
@@ -544,5 +549,21 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(s); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestLongInputErrorIsShort(t *testing.T) {
+	in := strings.Repeat("K7MX-", 40) + "ب"
+	_, err := Parse(in)
+	var pe *Error
+	if !errors.As(err, &pe) || pe.Err != ErrCharacter || pe.Pos != 161 {
+		t.Fatalf("Parse(long) = %v, want ErrCharacter at 161", err)
+	}
+	if len(err.Error()) > 200 || !strings.Contains(err.Error(), "…") {
+		t.Errorf("Parse(long) error = %q, want it clipped", err)
+	}
+	_, err = Parse(strings.Repeat("7", 100))
+	if !errors.As(err, &pe) || pe.Got != 100 {
+		t.Errorf("Parse(100 sevens) = %v, want ErrLength with 100 characters", err)
 	}
 }
