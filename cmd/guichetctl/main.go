@@ -36,7 +36,9 @@ type command struct {
 }
 
 // commands is the whole list of subcommands; keep it sorted by name.
-var commands = map[string]command{}
+var commands = map[string]command{
+	"mrz": {runMRZ, "parse and check MRZ lines read on standard input"},
+}
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: guichetctl COMMAND [ARGS]\n\ncommands:")

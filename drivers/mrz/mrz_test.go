@@ -1,6 +1,7 @@
 package mrz
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,11 +19,14 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 // reportJSON is the exact text guichetctl mrz prints.
 func reportJSON(t testing.TB, m *MRZ) []byte {
 	t.Helper()
-	b, err := json.MarshalIndent(m.Report(), "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m.Report()); err != nil {
 		t.Fatal(err)
 	}
-	return append(b, '\n')
+	return b.Bytes()
 }
 
 func TestParseGolden(t *testing.T) {
