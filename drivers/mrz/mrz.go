@@ -193,6 +193,9 @@ func describe(lines []string) string {
 	for i, l := range lines {
 		n[i] = fmt.Sprint(len(l))
 	}
+	if len(lines) == 1 {
+		return fmt.Sprintf("1 line of %s characters", n[0])
+	}
 	return fmt.Sprintf("%d lines of %s characters", len(lines), strings.Join(n, ", "))
 }
 
