@@ -30,7 +30,9 @@
 //
 // The Request holds no personal data: that is sealed to the registry and
 // stored apart, keyed by the idempotency key ID. MarshalBinary's versioned
-// format is documented at formatV1; JSON uses the struct tags.
+// format is documented at formatV1 and frozen by testdata/request_v1.golden;
+// JSON uses the struct tags. Both decoders are strict (unknown version or
+// field, trailing data, a request that fails Validate) and fuzzed.
 //
 // Limits: times are stored to the nanosecond in UTC; the time zone of a
 // time.Time is not kept.

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"guichet/kiosk/tracking"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -348,22 +346,93 @@ func TestJSON(t *testing.T) {
 			}
 		})
 	}
-	b, _ := json.Marshal(bulletin3())
-	if want := `"state":"queued"`; !bytes.Contains(b, []byte(want)) {
-		t.Errorf("json.Marshal = %s, want it to contain %s", b, want)
-	}
-	bad := bytes.Replace(b, []byte(`"queued"`), []byte(`"lost"`), 1)
-	var r Request
-	if err := json.Unmarshal(bad, &r); err == nil {
-		t.Errorf("json.Unmarshal(state lost) succeeded, want error")
-	}
-	bad = bytes.Replace(b, []byte(`"K7MX4HQ9XR33"`), []byte(`"K7MX4HQ9XR34"`), 1)
-	if err := json.Unmarshal(bad, &r); !errors.Is(err, tracking.ErrCheck) {
-		t.Errorf("json.Unmarshal(bad tracking) = %v, want %v", err, tracking.ErrCheck)
-	}
 	if _, err := json.Marshal(Request{State: "lost"}); err == nil {
 		t.Errorf("json.Marshal(state lost) succeeded, want error")
 	}
+}
+
+type jsonTest struct {
+	name    string
+	data    string
+	wantErr string // substring; "" means success
+}
+
+// jsonTests also seeds FuzzUnmarshalJSON.
+func jsonTests() []jsonTest {
+	b, _ := json.Marshal(bulletin3())
+	good := string(b)
+	return []jsonTest{
+		{"good", good, ""},
+		{"golden shape", `{"id":"0123456789abcdef0123456789abcdef","tracking":"K7MX4HQ9XR33","service":"bulletin3","court":"ma-tpi-casablanca","fee":2000,"currency":"MAD","state":"queued","created_at":"2026-03-14T09:30:12.345678901Z","updated_at":"2026-03-14T09:30:12.345678901Z","kiosk_id":"ma-casablanca-tpi-01","pack_version":7}`, ""},
+		{"grouped tracking accepted", strings.Replace(good, "K7MX4HQ9XR33", "K7MX-4HQ9-XR33", 1), ""},
+		{"unknown state", strings.Replace(good, `"queued"`, `"lost"`, 1), "unknown state"},
+		{"bad tracking", strings.Replace(good, "K7MX4HQ9XR33", "K7MX4HQ9XR34", 1), "check character wrong"},
+		{"unknown field", strings.Replace(good, `{`, `{"name":"ALAOUI",`, 1), "unknown field"},
+		{"trailing data", good + `{}`, "trailing data"},
+		{"negative fee", strings.Replace(good, `"fee":2000`, `"fee":-1`, 1), "negative fee"},
+		{"reason while queued", strings.Replace(good, `{`, `{"reject_reason":"no",`, 1), "reject reason"},
+		{"not an object", `[]`, "cannot unmarshal"},
+		{"empty", ``, "EOF"},
+	}
+}
+
+func TestUnmarshalJSON(t *testing.T) {
+	for _, tt := range jsonTests() {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Request{Service: "untouched"}
+			err := r.UnmarshalJSON([]byte(tt.data))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("UnmarshalJSON = %v, want nil", err)
+				}
+				if diff := cmp.Diff(bulletin3(), r, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+					t.Errorf("UnmarshalJSON (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "request: unmarshal json: ") {
+				t.Fatalf("UnmarshalJSON = %v, want an error with %q", err, tt.wantErr)
+			}
+			if r.Service != "untouched" {
+				t.Errorf("failed UnmarshalJSON changed the request: %+v", r)
+			}
+		})
+	}
+}
+
+func FuzzUnmarshalJSON(f *testing.F) {
+	for _, tt := range jsonTests() {
+		f.Add(tt.data)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		var r Request
+		if err := json.Unmarshal([]byte(data), &r); err != nil {
+			return
+		}
+		if err := r.Validate(); err != nil {
+			t.Fatalf("decoded an invalid request: %v", err)
+		}
+		// Whatever JSON accepts, the store's binary format keeps.
+		b, err := r.MarshalBinary()
+		if err != nil {
+			t.Fatalf("MarshalBinary(decoded) = %v", err)
+		}
+		var back Request
+		if err := back.UnmarshalBinary(b); err != nil {
+			t.Fatalf("UnmarshalBinary(MarshalBinary()) = %v", err)
+		}
+		if diff := cmp.Diff(r, back, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+			t.Fatalf("JSON→binary round trip (-json +binary):\n%s", diff)
+		}
+		again, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("json.Marshal(decoded) = %v", err)
+		}
+		var r2 Request
+		if err := json.Unmarshal(again, &r2); err != nil {
+			t.Fatalf("json.Unmarshal(json.Marshal()) = %v", err)
+		}
+	})
 }
 
 func FuzzUnmarshal(f *testing.F) {
