@@ -16,6 +16,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 args=(-data "$out/kiosk" -pack "${GUICHET_PACK:-ma}" -dev)
+shot=""
 if [ -z "${DISPLAY:-}" ]; then
   n=99
   while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
@@ -25,11 +26,22 @@ if [ -z "${DISPLAY:-}" ]; then
   export DISPLAY=":$n"
   shot="$out/screenshots/home.png"
   rm -f "$shot"
-  args+=(-screenshot "$shot")
   echo "guichet: no \$DISPLAY, running the kiosk under Xvfb on $DISPLAY"
-  echo "guichet: a screenshot of the home screen will be saved to $shot"
 fi
-echo "guichet: press Ctrl-C to stop"
-"$bin/guichet" "${args[@]}" &
+# Fyne cannot parse the POSIX locale names C and POSIX as languages.
+case "${LANG:-C}" in C|C.*|POSIX) export LANG=en_US.UTF-8 ;; esac
+log="$out/guichet.log"
+echo "guichet: log in $log; press Ctrl-C to stop"
+"$bin/guichet" "${args[@]}" > >(tee "$log") 2>&1 &
 pids+=($!)
+if [ -n "$shot" ]; then
+  for _ in $(seq 300); do grep -q 'home screen is up' "$log" 2>/dev/null && break; sleep 0.1; done
+  sleep 1 # let the first frames reach the X server
+  im=/usr/bin/convert; [ -x "$im" ] || im=convert
+  if xwd -root -silent -display "$DISPLAY" | "$im" xwd:- "$shot"; then
+    echo "guichet: screenshot of the home screen saved to $shot"
+  else
+    echo "guichet: could not take a screenshot (xwd/convert failed)" >&2
+  fi
+fi
 wait "${pids[-1]}"

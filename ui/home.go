@@ -83,7 +83,7 @@ func (k *Kiosk) ShowLanguages() {
 	greetings := container.NewVBox()
 	buttons := container.NewGridWithColumns(min(2, len(k.pack.Languages)))
 	for _, l := range k.pack.Languages {
-		g := widget.NewLabelWithStyle(k.pack.Message(l.Code, "home.choose_language"), alignFor(l), fyne.TextStyle{Bold: true})
+		g := widget.NewLabelWithStyle(k.pack.Message(l.Code, "home.choose_language"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 		greetings.Add(inScript(l, false, g))
 
 		b := widget.NewButton(l.Autonym, func() { k.ChooseLanguage(l.Code) })
@@ -136,17 +136,31 @@ func (k *Kiosk) ChooseService(id string) {
 	l := k.language(k.lang)
 	k.Heading = widget.NewLabelWithStyle(s.Title.In(k.lang), alignFor(l), fyne.TextStyle{Bold: true})
 	rows := container.NewVBox(k.Heading)
-	fee := k.pack.Message(k.lang, "service.free")
-	if s.Fee > 0 {
-		fee = k.pack.Currency.Format(s.Fee, k.lang)
+	if sum := s.Summary.In(k.lang); sum != "" {
+		summary := widget.NewLabelWithStyle(sum, alignFor(l), fyne.TextStyle{})
+		summary.Wrapping = fyne.TextWrapWord
+		rows.Add(summary)
 	}
-	rows.Add(widget.NewLabelWithStyle(fmt.Sprintf("%s: %s", k.pack.Message(k.lang, "service.fee"), fee), alignFor(l), fyne.TextStyle{}))
+	rows.Add(widget.NewLabelWithStyle(fmt.Sprintf("%s: %s", k.pack.Message(k.lang, "review.fee"), k.feeText(s)), alignFor(l), fyne.TextStyle{}))
 	if s.DelayHours > 0 {
-		rows.Add(widget.NewLabelWithStyle(fmt.Sprintf("%s: %d h", k.pack.Message(k.lang, "service.delay"), s.DelayHours), alignFor(l), fyne.TextStyle{}))
+		rows.Add(widget.NewLabelWithStyle(fmt.Sprintf("%s: %d %s", k.pack.Message(k.lang, "review.delay"), s.DelayHours, k.pack.Message(k.lang, "unit.hours")), alignFor(l), fyne.TextStyle{}))
 	}
 	k.BackButton = widget.NewButtonWithIcon(k.pack.Message(k.lang, "nav.back"), backIcon(l), k.ShowServices)
 	k.ServiceButtons = nil
 	k.show(ScreenService, inScript(l, false, container.NewBorder(nil, navBar(l, k.BackButton), nil, nil, rows)))
+}
+
+// feeText says what a service costs the way its fee rule computes it.
+func (k *Kiosk) feeText(s pack.Service) string {
+	switch s.FeeRule {
+	case pack.FeeFixed:
+		return k.pack.FormatMoney(s.Fee, k.lang)
+	case pack.FeePerCopy:
+		return k.pack.FormatMoney(s.Fee, k.lang) + " " + k.pack.Message(k.lang, "fee.per_copy")
+	case pack.FeeAssessed:
+		return k.pack.Message(k.lang, "fee.assessed")
+	}
+	return k.pack.Message(k.lang, "fee.free")
 }
 
 func alignFor(l pack.Language) fyne.TextAlign {

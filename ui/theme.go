@@ -7,6 +7,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
+// Theme is the kiosk's theme for the whole application: light, with large
+// text; each screen then gives its text the fonts of the session's script.
+func Theme() fyne.Theme { return kioskTheme{script: "Latn"} }
+
 // kioskTheme is Fyne's default theme with the script's bundled font first and
 // sizes fit for a touchscreen read at arm's length.
 type kioskTheme struct {
