@@ -9,9 +9,11 @@
 //   - Tracking number: the receipt's QR code, Params.TrackingQRBase followed by
 //     the 12-character number (kiosk/tracking), or the bare number as printed
 //     under it. The check character is verified; nothing is "corrected".
+//
 //   - Fine PV number: 8 digits, "-RF-", 4 digits, exactly
 //     (^[0-9]{8}-RF-[0-9]{4}$), as printed on fixed-radar fine notices.
 //     Surrounding white space is ignored and "rf" is read as "RF".
+//
 //   - Extract verification code: the QR code printed on a signed extract,
 //
 //     <Params.VerificationBase><tracking number>.<signature fragment>
@@ -24,6 +26,7 @@
 //     alphanumeric mode (upper-case letters, digits, '.'), so the whole code
 //     may be upper-cased by the encoder: the base is compared without regard to
 //     case and the rest is upper-cased before checking.
+//
 //   - Anything else is Unknown.
 //
 // # Message keys
