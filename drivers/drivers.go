@@ -8,7 +8,9 @@ package drivers
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os"
 	"time"
 )
 
@@ -44,3 +46,18 @@ const (
 
 // Opener opens a device's port; the supervisor calls it again after a loss.
 type Opener func(ctx context.Context) (Port, error)
+
+// IsTimeout reports whether err from a Port's Read is a read timeout (the
+// deadline set by SetReadTimeout passed with no data) rather than a failure:
+// os.ErrDeadlineExceeded, or any error in the chain with a Timeout() method
+// that returns true (as net.Error has).
+func IsTimeout(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
