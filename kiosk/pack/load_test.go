@@ -138,7 +138,9 @@ var maTests = []loadTest{
 	{name: "currency code", edit: func(t testing.TB, m tree) { set(t, m, "DH", "currency", "code") }, path: "currency.code", reason: "ISO 4217"},
 	{name: "minor units", edit: func(t testing.TB, m tree) { set(t, m, n(7), "currency", "minor_units") }, path: "currency.minor_units", reason: "between 0 and 4"},
 	{name: "format missing for a language", edit: func(t testing.TB, m tree) { del(t, m, "currency", "formats", "zgh") }, path: "currency.formats.zgh", reason: "missing currency format for language zgh"},
-	{name: "format for a foreign language", edit: func(t testing.TB, m tree) { set(t, m, at(t, m, "currency", "formats", "fr"), "currency", "formats", "es") }, path: "currency.formats.es", reason: "not a language of this pack"},
+	{name: "format for a foreign language", edit: func(t testing.TB, m tree) {
+		set(t, m, at(t, m, "currency", "formats", "fr"), "currency", "formats", "es")
+	}, path: "currency.formats.es", reason: "not a language of this pack"},
 	{name: "decimal equals group", edit: func(t testing.TB, m tree) { set(t, m, ",", "currency", "formats", "en", "decimal") }, path: "currency.formats.en.group", reason: "must differ from the decimal separator"},
 	{name: "missing decimal", edit: func(t testing.TB, m tree) { set(t, m, "", "currency", "formats", "fr", "decimal") }, path: "currency.formats.fr.decimal", reason: "needs a decimal separator"},
 	{name: "missing symbol", edit: func(t testing.TB, m tree) { set(t, m, "", "currency", "formats", "ar", "symbol") }, path: "currency.formats.ar.symbol", reason: "missing currency symbol"},
@@ -205,7 +207,9 @@ var maTests = []loadTest{
 	// Forms.
 	{name: "field type", edit: func(t testing.TB, m tree) { set(t, m, "email", "forms", 0, "fields", 0, "type") }, path: "forms[0].fields[0].type", reason: `unknown field type "email"`},
 	{name: "field court kind", edit: func(t testing.TB, m tree) { set(t, m, []any{"military"}, "forms", 0, "fields", 13, "court_kinds") }, path: "forms[0].fields[13].court_kinds[0]", reason: `no court of kind "military" in the pack`},
-	{name: "field pattern", edit: func(t testing.TB, m tree) { set(t, m, "^[0-9]{8}-RF-[0-9]{4}", "forms", 2, "fields", 1, "rules", "pattern") }, path: "forms[2].fields[1].rules.pattern", reason: "anchored"},
+	{name: "field pattern", edit: func(t testing.TB, m tree) {
+		set(t, m, "^[0-9]{8}-RF-[0-9]{4}", "forms", 2, "fields", 1, "rules", "pattern")
+	}, path: "forms[2].fields[1].rules.pattern", reason: "anchored"},
 	{name: "field rule unknown", edit: func(t testing.TB, m tree) { set(t, m, true, "forms", 0, "fields", 4, "rules", "not_in_the_future") }, path: "forms[0].fields[4].rules.not_in_the_future", reason: "unknown field"},
 	{name: "duplicate form", edit: func(t testing.TB, m tree) { set(t, m, "bulletin3", "forms", 1, "id") }, path: "forms[1].id", reason: `duplicate form id "bulletin3"`},
 	{name: "form one_of", edit: func(t testing.TB, m tree) { set(t, m, []any{"cin", "pv"}, "forms", 2, "one_of", 0, "fields") }, path: "forms[2].one_of[0].fields[1]", reason: `no field "pv"`},
@@ -325,7 +329,10 @@ func containsLine(lines []string, want string) bool {
 // tgTests break the Togolese pack where it differs from Morocco's.
 var tgTests = []loadTest{
 	{name: "mobile money without provider", edit: func(t testing.TB, m tree) { set(t, m, "", "payment_methods", 0, "provider") }, path: "payment_methods[0].provider", reason: "needs its provider"},
-	{name: "minor units for a currency without", edit: func(t testing.TB, m tree) { set(t, m, "", "currency", "formats", "fr", "decimal"); set(t, m, n(2), "currency", "minor_units") }, path: "currency.formats.fr.decimal", reason: "needs a decimal separator"},
+	{name: "minor units for a currency without", edit: func(t testing.TB, m tree) {
+		set(t, m, "", "currency", "formats", "fr", "decimal")
+		set(t, m, n(2), "currency", "minor_units")
+	}, path: "currency.formats.fr.decimal", reason: "needs a decimal separator"},
 	{name: "arabic court name in a french pack", edit: func(t testing.TB, m tree) { set(t, m, "محكمة", "courts", 0, "names", "ar") }, path: "courts[0].names.ar", reason: "language ar is not a language of this pack (fr)"},
 	{name: "mrz none with issuing states", edit: func(t testing.TB, m tree) { set(t, m, []any{"TGO"}, "mrz_national_number", "issuing_states") }, path: "mrz_national_number.field", reason: "empty field"},
 	{name: "city field without cities", edit: func(t testing.TB, m tree) { m["cities"] = []any{}; m["courts"] = []any{} }, path: "forms[1].fields[1].type", reason: "needs the pack's cities"},

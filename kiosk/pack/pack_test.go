@@ -454,3 +454,22 @@ func TestImports(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoad measures what a kiosk pays at start-up and on every pack
+// update pushed by the registry.
+func BenchmarkLoad(b *testing.B) {
+	for _, code := range EmbeddedCodes() {
+		data, err := EmbeddedData(code)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(code, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Load(code+".json", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
