@@ -354,6 +354,9 @@ func TestFieldErrorsError(t *testing.T) {
 	if got := e.Error(); got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
+	if got, want := FieldErrors(nil).Error(), "form: no error"; got != want {
+		t.Errorf("nil Error() = %q, want %q", got, want)
+	}
 }
 
 func FuzzValidate(f *testing.F) {

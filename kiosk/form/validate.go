@@ -17,6 +17,9 @@ type FieldErrors map[string]string
 // Error lists the errors in field order ("form: birth_date: error.date_in_future"),
 // for logs and tests; the UI translates the keys instead.
 func (e FieldErrors) Error() string {
+	if len(e) == 0 {
+		return "form: no error"
+	}
 	ids := make([]string, 0, len(e))
 	for id := range e {
 		ids = append(ids, id)
