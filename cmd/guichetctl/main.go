@@ -37,8 +37,9 @@ type command struct {
 
 // commands is the whole list of subcommands; keep it sorted by name.
 var commands = map[string]command{
-	"mrz":  {runMRZ, "parse and check MRZ lines read on standard input"},
-	"pack": {runPack, "check a country pack file"},
+	"audit": {runAudit, "verify the audit chain of a kiosk database"},
+	"mrz":   {runMRZ, "parse and check MRZ lines read on standard input"},
+	"pack":  {runPack, "check a country pack file"},
 }
 
 func usage(w io.Writer) {
