@@ -141,7 +141,10 @@ func (s *Store) Path() string { return s.path }
 // (at enrolment or key rotation).
 func (s *Store) SetRegistryKey(k *seal.PublicKey) { s.key.Store(k) }
 
-// Alarms returns the alarms raised since Open, oldest first.
+// maxAlarms bounds the alarms kept in memory; the oldest go first.
+const maxAlarms = 100
+
+// Alarms returns the alarms raised since Open (the last 100), oldest first.
 func (s *Store) Alarms() []Alarm {
 	s.alarmMu.Lock()
 	defer s.alarmMu.Unlock()
@@ -153,6 +156,9 @@ func (s *Store) raise(a Alarm) {
 		a.Time = s.now()
 	}
 	s.alarmMu.Lock()
+	if len(s.alarms) == maxAlarms {
+		s.alarms = append(s.alarms[:0], s.alarms[1:]...)
+	}
 	s.alarms = append(s.alarms, a)
 	s.alarmMu.Unlock()
 	s.log.Error("store alarm", "kind", string(a.Kind), "message", a.Message, "moved_to", a.MovedTo)

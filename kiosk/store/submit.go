@@ -138,8 +138,8 @@ func (s *Store) Submit(ctx context.Context, req request.Request, personal []byte
 		if _, err := appendAudit(tx, now, audit.Citizen, "request.queued", r.ID, clip(detail)); err != nil {
 			return err
 		}
-		stored = r
-		return nil
+		// Return what a later lookup returns (UTC times, no monotonic clock).
+		return stored.UnmarshalBinary(rb)
 	})
 	if err != nil {
 		if errors.Is(err, ErrQueueFull) && !s.limited.Swap(true) {
