@@ -338,23 +338,32 @@ func (c *checker) identity() {
 
 func (c *checker) tracking() {
 	p := c.p
-	u, err := url.Parse(p.TrackingQRBase)
-	switch {
-	case p.TrackingQRBase == "":
-		c.add("tracking_qr_base", "missing the base of the tracking QR code")
-	case err != nil:
-		c.add("tracking_qr_base", "not a URL: %v", err)
-	case u.Scheme != "https":
-		c.add("tracking_qr_base", "must be an https URL, got scheme %q", u.Scheme)
-	case u.Host == "":
-		c.add("tracking_qr_base", "URL has no host")
-	case u.User != nil || u.Fragment != "":
-		c.add("tracking_qr_base", "URL must not carry user information or a fragment")
-	case !strings.HasSuffix(p.TrackingQRBase, "/") && !strings.HasSuffix(p.TrackingQRBase, "="):
-		c.add("tracking_qr_base", "must end with / or = (the tracking number is appended)")
+	c.qrBase("tracking_qr_base", p.TrackingQRBase, "the tracking QR code")
+	c.qrBase("extract_verification_base", p.ExtractVerificationBase, "the extract verification code")
+	if p.TrackingQRBase != "" && p.TrackingQRBase == p.ExtractVerificationBase {
+		c.add("extract_verification_base", "must differ from tracking_qr_base: a scan must tell a receipt from an extract")
 	}
 	if p.CallCentre != "" && !callCentreRe.MatchString(p.CallCentre) {
 		c.add("call_centre", "call-centre number %q must be digits and spaces, optionally after +", p.CallCentre)
+	}
+}
+
+// qrBase checks the base URL a QR code's payload starts with.
+func (c *checker) qrBase(path, base, what string) {
+	u, err := url.Parse(base)
+	switch {
+	case base == "":
+		c.add(path, "missing the base of %s", what)
+	case err != nil:
+		c.add(path, "not a URL: %v", err)
+	case u.Scheme != "https":
+		c.add(path, "must be an https URL, got scheme %q", u.Scheme)
+	case u.Host == "":
+		c.add(path, "URL has no host")
+	case u.User != nil || u.Fragment != "":
+		c.add(path, "URL must not carry user information or a fragment")
+	case !strings.HasSuffix(base, "/") && !strings.HasSuffix(base, "="):
+		c.add(path, "must end with / or = (the number is appended)")
 	}
 }
 
@@ -493,6 +502,10 @@ var ScreenKeys = []string{
 	"nav.back", "nav.next", "nav.cancel", "nav.confirm", "nav.home", "nav.help",
 	"privacy.title", "privacy.body", "privacy.accept", "privacy.decline",
 	"scan.title", "scan.instructions", "scan.card_expired", "scan.check_failed", "scan.unreadable",
+	// kiosk/scan's keys for codes read by the QR reader.
+	"scan.too_long", "scan.not_text", "scan.incomplete", "scan.empty", "scan.tracking_malformed",
+	"scan.tracking_check_failed", "scan.fine_pv_malformed", "scan.extract_malformed",
+	"scan.extract_check_failed", "scan.unknown_code",
 	"form.required_hint",
 	"review.title", "review.instructions", "review.fee", "review.delay", "review.submit",
 	"unit.hours",

@@ -179,6 +179,9 @@ var maTests = []loadTest{
 	{name: "tracking without host", edit: func(t testing.TB, m tree) { m["tracking_qr_base"] = "https:///t/" }, path: "tracking_qr_base", reason: "no host"},
 	{name: "tracking without separator", edit: func(t testing.TB, m tree) { m["tracking_qr_base"] = "https://suivi.justice.gov.ma/t" }, path: "tracking_qr_base", reason: "must end with / or ="},
 	{name: "tracking missing", edit: func(t testing.TB, m tree) { m["tracking_qr_base"] = "" }, path: "tracking_qr_base", reason: "missing"},
+	{name: "verification base over http", edit: func(t testing.TB, m tree) { m["extract_verification_base"] = "http://verif.justice.gov.ma/v/" }, path: "extract_verification_base", reason: "must be an https URL"},
+	{name: "verification base missing", edit: func(t testing.TB, m tree) { del(t, m, "extract_verification_base") }, path: "extract_verification_base", reason: "missing the base of the extract verification code"},
+	{name: "verification base same as tracking", edit: func(t testing.TB, m tree) { m["extract_verification_base"] = m["tracking_qr_base"] }, path: "extract_verification_base", reason: "must differ from tracking_qr_base"},
 	{name: "call centre letters", edit: func(t testing.TB, m tree) { m["call_centre"] = "05 37 JUSTICE" }, path: "call_centre", reason: "digits and spaces"},
 	{name: "receipt language foreign", edit: func(t testing.TB, m tree) { m["receipt_languages"] = []any{"ar", "es"} }, path: "receipt_languages[1]", reason: `"es" is not a language of this pack`},
 	{name: "no receipt language", edit: func(t testing.TB, m tree) { m["receipt_languages"] = []any{}; m["receipt_legal_mention"] = tree{} }, path: "receipt_languages", reason: "at least one receipt language"},
@@ -216,6 +219,7 @@ var maTests = []loadTest{
 
 	// Messages.
 	{name: "message missing in tamazight", edit: func(t testing.TB, m tree) { del(t, m, "messages", "zgh", "nav.back") }, path: `messages.zgh["nav.back"]`, reason: "missing message for language zgh (needed by screens)"},
+	{name: "scan message missing", edit: func(t testing.TB, m tree) { del(t, m, "messages", "ar", "scan.unknown_code") }, path: `messages.ar["scan.unknown_code"]`, reason: "missing message for language ar (needed by screens)"},
 	{name: "message only in french", edit: func(t testing.TB, m tree) { set(t, m, "Bonjour", "messages", "fr", "home.hello") }, path: `messages.en["home.hello"]`, reason: "missing message for language en"},
 	{name: "field label missing everywhere", edit: func(t testing.TB, m tree) {
 		for _, l := range []string{"ar", "fr", "zgh", "en"} {

@@ -39,6 +39,9 @@ type Pack struct {
 
 	// TrackingQRBase prefixes the tracking number in the receipt's QR code.
 	TrackingQRBase string `json:"tracking_qr_base"`
+	// ExtractVerificationBase prefixes the verification code printed as a
+	// QR code on a delivered extract (kiosk/scan reads both bases).
+	ExtractVerificationBase string `json:"extract_verification_base"`
 	// CallCentre is the ministry's call-centre number as printed and shown;
 	// empty when the pack has none (the help screen then offers only the
 	// callback request).

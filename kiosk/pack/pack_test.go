@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"guichet/kiosk/form"
+	"guichet/kiosk/request"
+	"guichet/kiosk/scan"
 )
 
 func mustEmbedded(t testing.TB, code string) *Pack {
@@ -471,5 +473,25 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestScreenKeysCoverOtherPackages checks that the keys other kiosk packages
+// hand to the UI are ones every pack must translate.
+func TestScreenKeysCoverOtherPackages(t *testing.T) {
+	var keys []string
+	for _, k := range []string{scan.MsgTooLong, scan.MsgNotText, scan.MsgIncomplete, scan.MsgEmpty,
+		scan.MsgTrackingMalformed, scan.MsgTrackingCheckFailed, scan.MsgFinePVMalformed,
+		scan.MsgExtractMalformed, scan.MsgExtractCheckFailed, scan.MsgUnknownCode} {
+		keys = append(keys, k)
+	}
+	for _, st := range []request.State{request.Draft, request.Queued, request.Sent, request.Acknowledged,
+		request.InProcessing, request.Ready, request.Delivered, request.Rejected, request.Cancelled} {
+		keys = append(keys, "status."+string(st))
+	}
+	for _, k := range keys {
+		if !slices.Contains(ScreenKeys, k) {
+			t.Errorf("ScreenKeys lacks %q", k)
+		}
 	}
 }
