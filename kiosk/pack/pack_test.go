@@ -2,7 +2,6 @@ package pack
 
 import (
 	"math"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -433,27 +432,6 @@ func TestMessage(t *testing.T) {
 	}
 	if c, ok := p.City("casablanca"); !ok || c.Names.In("zgh") != "ⴰⵏⴼⴰ" {
 		t.Errorf("City(casablanca) = %+v, %v", c, ok)
-	}
-}
-
-// TestImports enforces the kiosk's rule: no Fyne, no net/http, no hardware
-// library in the core.
-func TestImports(t *testing.T) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to list dependencies")
-	}
-	out, err := exec.Command(gobin, "list", "-deps", "guichet/kiosk/pack", "guichet/kiosk/form").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	forbidden := []string{"fyne.io/", "net/http", "periph.io/", "github.com/tarm/serial", "go.etcd.io/bbolt"}
-	for _, dep := range strings.Fields(string(out)) {
-		for _, f := range forbidden {
-			if strings.HasPrefix(dep, f) {
-				t.Errorf("kiosk/pack or kiosk/form depends on %s", dep)
-			}
-		}
 	}
 }
 
