@@ -60,8 +60,20 @@ func classOf(r rune) class {
 	if r >= 0 && r < 128 {
 		return asciiClass[r]
 	}
+	if len(classExceptions) > 0 && r >= classExceptions[0].lo {
+		i := sort.Search(len(classExceptions), func(i int) bool { return classExceptions[i].hi >= r })
+		if i < len(classExceptions) && classExceptions[i].lo <= r {
+			return classExceptions[i].c
+		}
+	}
 	p, _ := xbidi.LookupRune(r)
 	return p.Class()
+}
+
+// classRange gives the class of the code points lo to hi.
+type classRange struct {
+	lo, hi rune
+	c      class
 }
 
 // removedByX9 reports whether rule X9 removes characters of class c:
