@@ -29,13 +29,8 @@ func (t kioskTheme) Font(s fyne.TextStyle) fyne.Resource {
 		return theme.DefaultTheme().Font(s)
 	}
 	switch t.script {
-	case "Arab":
-		if s.Bold {
-			return fontArabicBold
-		}
-		return fontArabic
-	case "Tfng":
-		return fontTifinagh
+	case "Arab", "Tfng":
+		return scriptFont(t.script, s.Bold)
 	}
 	return theme.DefaultTheme().Font(s)
 }
