@@ -38,6 +38,7 @@ type command struct {
 // commands is the whole list of subcommands; keep it sorted by name.
 var commands = map[string]command{
 	"audit": {runAudit, "verify the audit chain of a kiosk database"},
+	"bidi":  {runBidi, "print logical lines in visual order"},
 	"mrz":   {runMRZ, "parse and check MRZ lines read on standard input"},
 	"pack":  {runPack, "check a country pack file"},
 }
