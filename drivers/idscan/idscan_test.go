@@ -117,7 +117,7 @@ func describe(e idscan.Event) string {
 	return "?"
 }
 
-func card(t *testing.T, name string) idscansim.Card {
+func card(t testing.TB, name string) idscansim.Card {
 	t.Helper()
 	c, ok := idscansim.Sample(name, today)
 	if !ok {
