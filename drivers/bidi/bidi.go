@@ -1,6 +1,7 @@
 package bidi
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -41,6 +42,7 @@ func (d Direction) String() string {
 // separates what surrounds them.
 func Levels(text []rune, dir Direction) (levels []uint8, paraLevel uint8) {
 	p := resolve(text, dir)
+	p.lineLevels(0, len(text))
 	return p.levels, p.paraLevel
 }
 
@@ -54,6 +56,7 @@ func Levels(text []rune, dir Direction) (levels []uint8, paraLevel uint8) {
 func Visual(text string, dir Direction) string {
 	runes := []rune(text)
 	p := resolve(runes, dir)
+	p.lineLevels(0, len(runes))
 	var b strings.Builder
 	b.Grow(len(text))
 	for _, i := range visualOrder(p.levels) {
@@ -92,30 +95,80 @@ type Run struct {
 // Concatenating the runs' texts, each reversed and mirrored when RTL and
 // without joiners, gives Visual(text, dir).
 func VisualRuns(text string, dir Direction) []Run {
-	runes := make([]rune, 0, len(text))
-	offsets := make([]int, 0, len(text)+1)
+	runes, offsets := decode(text)
+	p := resolve(runes, dir)
+	p.lineLevels(0, len(runes))
+	return p.runs(offsets, 0, len(runes))
+}
+
+// VisualLines is VisualRuns for a paragraph that a renderer has broken into
+// lines: lineEnds are the byte offsets in text where each line ends, in
+// ascending order (a final len(text) may be left out). It returns the runs
+// of each line in visual order.
+//
+// Levels are resolved once over the whole paragraph, so that a wrapped
+// Arabic line that starts with a Latin word stays right to left and digits
+// keep the context of the line before; trailing whitespace is reset (L1)
+// and runs reordered (L2) line by line. A line break inside a character
+// (not on a UTF-8 boundary) ends the line after that character.
+func VisualLines(text string, dir Direction, lineEnds []int) ([][]Run, error) {
+	prev := 0
+	for _, end := range lineEnds {
+		if end < prev || end > len(text) {
+			return nil, fmt.Errorf("bidi: line ends %v: %d is out of order or past the text's %d bytes", lineEnds, end, len(text))
+		}
+		prev = end
+	}
+	if len(lineEnds) == 0 || lineEnds[len(lineEnds)-1] != len(text) {
+		lineEnds = append(lineEnds[:len(lineEnds):len(lineEnds)], len(text))
+	}
+	runes, offsets := decode(text)
+	p := resolve(runes, dir)
+	lines := make([][]Run, 0, len(lineEnds))
+	from := 0
+	for _, end := range lineEnds {
+		to := from
+		for to < len(runes) && offsets[to] < end {
+			to++
+		}
+		p.lineLevels(from, to)
+		lines = append(lines, p.runs(offsets, from, to))
+		from = to
+	}
+	return lines, nil
+}
+
+// decode returns the runes of text and the byte offset of each, followed by
+// len(text).
+func decode(text string) (runes []rune, offsets []int) {
+	runes = make([]rune, 0, len(text))
+	offsets = make([]int, 0, len(text)+1)
 	for i, r := range text {
 		runes = append(runes, r)
 		offsets = append(offsets, i)
 	}
-	offsets = append(offsets, len(text))
-	p := resolve(runes, dir)
+	return runes, append(offsets, len(text))
+}
 
+// runs splits the line of runes from to to (after L1) into runs in visual
+// order.
+func (p *paragraph) runs(offsets []int, from, to int) []Run {
 	// rank numbers the characters a run keeps, in logical order, so that
 	// runs break wherever a dropped control stood between two characters
 	// that reordering has separated.
-	rank := make([]int, len(runes))
+	rank := make([]int, to-from)
 	n := 0
-	for i, r := range runes {
+	for i := range rank {
 		rank[i] = -1
-		if keptInRun(r, p.orig[i]) {
+		if keptInRun(p.text[from+i], p.orig[from+i]) {
 			rank[i] = n
 			n++
 		}
 	}
+	levels := p.levels[from:to]
 	var (
 		runs    []Run
-		current []int // indices of the run being built, in visual order
+		current []int // indices (from from) of the run being built, in visual order
 	)
 	flush := func() {
 		if len(current) == 0 {
@@ -128,30 +181,30 @@ func VisualRuns(text string, dir Direction) []Run {
 		var b strings.Builder
 		for i := first; i <= last; i++ {
 			if rank[i] >= 0 {
-				b.WriteRune(runes[i])
+				b.WriteRune(p.text[from+i])
 			}
 		}
-		level := p.levels[first]
+		level := levels[first]
 		runs = append(runs, Run{
 			Text:  b.String(),
 			RTL:   level&1 == 1,
 			Level: level,
-			Start: offsets[first],
-			End:   offsets[last+1],
+			Start: offsets[from+first],
+			End:   offsets[from+last+1],
 		})
 		current = current[:0]
 	}
-	for _, i := range visualOrder(p.levels) {
+	for _, i := range visualOrder(levels) {
 		if rank[i] < 0 {
 			continue
 		}
 		if len(current) > 0 {
 			prev := current[len(current)-1]
 			step := 1
-			if p.levels[prev]&1 == 1 {
+			if levels[prev]&1 == 1 {
 				step = -1
 			}
-			if p.levels[prev] != p.levels[i] || rank[i] != rank[prev]+step {
+			if levels[prev] != levels[i] || rank[i] != rank[prev]+step {
 				flush()
 			}
 		}

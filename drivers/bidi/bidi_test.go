@@ -157,7 +157,6 @@ func TestVisualRunsMatchVisual(t *testing.T) {
 func checkRuns(t *testing.T, text string, dir Direction) {
 	t.Helper()
 	runs := VisualRuns(text, dir)
-	var b strings.Builder
 	for _, r := range runs {
 		if r.Start < 0 || r.End > len(text) || r.Start >= r.End {
 			t.Fatalf("VisualRuns(%+q, %v): run %+v has bounds outside the line", text, dir, r)
@@ -174,6 +173,17 @@ func checkRuns(t *testing.T, text string, dir Direction) {
 		if r.RTL != (r.Level%2 == 1) {
 			t.Errorf("VisualRuns(%+q, %v): run %+v: RTL does not match its level", text, dir, r)
 		}
+	}
+	if got, want := joinRuns(runs), Visual(text, dir); got != want {
+		t.Errorf("VisualRuns(%+q, %v) put together = %+q, want Visual's %+q", text, dir, got, want)
+	}
+}
+
+// joinRuns puts runs together as Visual would show them: right-to-left runs
+// reversed and mirrored, joiners dropped.
+func joinRuns(runs []Run) string {
+	var b strings.Builder
+	for _, r := range runs {
 		runes := []rune(r.Text)
 		if r.RTL {
 			slices.Reverse(runes)
@@ -187,15 +197,82 @@ func checkRuns(t *testing.T, text string, dir Direction) {
 			}
 		}
 	}
-	if got, want := b.String(), Visual(text, dir); got != want {
-		t.Errorf("VisualRuns(%+q, %v) put together = %+q, want Visual's %+q", text, dir, got, want)
-	}
+	return b.String()
 }
-
 func TestDirectionString(t *testing.T) {
 	for d, want := range map[Direction]string{Auto: "auto", LTR: "ltr", RTL: "rtl", 7: "Direction(7)"} {
 		if got := d.String(); got != want {
 			t.Errorf("Direction(%d).String() = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestVisualLines(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string
+		dir      Direction
+		lineEnds []int
+		want     []string // each line as Visual shows it
+	}{
+		{
+			"wrapped Arabic line starting with a Latin word stays right to left",
+			"المحامي Karim El Amrani بالرباط", Auto, []int{len("المحامي Karim ")},
+			[]string{" Karim يماحملا", "طابرلاب El Amrani"},
+		},
+		{
+			"digits keep the context of the line before",
+			"رقم التتبع 2024-00123", Auto, []int{len("رقم التتبع ")},
+			[]string{" عبتتلا مقر", "00123-2024"},
+		},
+		{
+			"French paragraph, final end given",
+			"Casier judiciaire (السجل العدلي) n° 12", Auto, []int{18, len("Casier judiciaire (السجل العدلي) n° 12")},
+			[]string{"Casier judiciaire ", "(يلدعلا لجسلا) n° 12"},
+		},
+		{
+			"break inside a character ends the line after it",
+			"بب", RTL, []int{1},
+			[]string{"ب", "ب"},
+		},
+		{"empty lines", "ab", LTR, []int{0, 0, 2}, []string{"", "", "ab"}},
+		{"no ends: one line", "ب 12", Auto, nil, []string{"12 ب"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := VisualLines(tt.text, tt.dir, tt.lineEnds)
+			if err != nil {
+				t.Fatalf("VisualLines(%+q, %v, %v) error: %v", tt.text, tt.dir, tt.lineEnds, err)
+			}
+			got := make([]string, len(lines))
+			for i, runs := range lines {
+				got[i] = joinRuns(runs)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("VisualLines(%+q, %v, %v) (-want +got):\n%s", tt.text, tt.dir, tt.lineEnds, diff)
+			}
+		})
+	}
+}
+
+func TestVisualLinesOneLineIsVisualRuns(t *testing.T) {
+	for _, tt := range visualTests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := VisualLines(tt.text, tt.dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([][]Run{VisualRuns(tt.text, tt.dir)}, lines); diff != "" {
+				t.Errorf("VisualLines(%+q, %v, nil) differs from VisualRuns (-want +got):\n%s", tt.text, tt.dir, diff)
+			}
+		})
+	}
+}
+
+func TestVisualLinesErrors(t *testing.T) {
+	for _, ends := range [][]int{{3, 1}, {-1}, {10}} {
+		if lines, err := VisualLines("abcd", LTR, ends); err == nil || !strings.HasPrefix(err.Error(), "bidi: ") {
+			t.Errorf("VisualLines(%q, ltr, %v) = %v, %v, want a bidi: error", "abcd", ends, lines, err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -83,5 +84,32 @@ func FuzzVisual(f *testing.F) {
 			t.Fatalf("Visual(%+q, %v) = %+q, not a permutation of the kept runes", text, dir, got)
 		}
 		checkRuns(t, text, dir)
+
+		// Broken in two, the paragraph keeps every character once, each
+		// line's runs within the line.
+		mid := len(text) / 2
+		lines, err := VisualLines(text, dir, []int{mid})
+		if err != nil {
+			t.Fatalf("VisualLines(%+q, %v, [%d]): %v", text, dir, mid, err)
+		}
+		var inRuns, kept []rune
+		for n, runs := range lines {
+			for _, r := range runs {
+				if n == 0 && r.End > mid+utf8.UTFMax || n == 1 && r.Start < mid {
+					t.Fatalf("VisualLines(%+q, %v, [%d]) line %d has run %+v", text, dir, mid, n, r)
+				}
+				inRuns = append(inRuns, []rune(r.Text)...)
+			}
+		}
+		for _, r := range text {
+			if keptInRun(r, classOf(r)) {
+				kept = append(kept, r)
+			}
+		}
+		slices.Sort(inRuns)
+		slices.Sort(kept)
+		if !slices.Equal(inRuns, kept) {
+			t.Fatalf("VisualLines(%+q, %v, [%d]) runs hold %+q, want the characters %+q", text, dir, mid, string(inRuns), string(kept))
+		}
 	})
 }

@@ -22,19 +22,21 @@ type paragraph struct {
 	paraLevel uint8
 }
 
-// resolve runs the algorithm from P2 to L1 on text.
+// resolve runs the algorithm from P2 to I2 on text, a paragraph; lineLevels
+// then applies L1 to each of its lines.
 func resolve(text []rune, dir Direction) *paragraph {
 	n := len(text)
+	classes := make([]class, 2*n)
+	levels := make([]uint8, 2*n)
 	p := &paragraph{
 		text:     text,
-		orig:     make([]class, n),
-		types:    make([]class, n),
-		embed:    make([]uint8, 2*n)[:n],
+		orig:     classes[:n:n],
+		types:    classes[n:],
+		embed:    levels[:n:n],
+		levels:   levels[n:],
 		matchPDI: make([]int, n),
 		matched:  make([]bool, n),
 	}
-	p.levels = p.embed[n : 2*n : 2*n]
-	p.embed = p.embed[:n:n]
 	for i, r := range text {
 		p.orig[i] = classOf(r)
 	}
@@ -53,11 +55,11 @@ func resolve(text []rune, dir Direction) *paragraph {
 	}
 
 	p.explicit()
+	scratch := make([]class, 2*n)
 	for _, seq := range p.isolatingRunSequences() {
-		p.resolveSequence(seq)
+		p.resolveSequence(seq, scratch)
 	}
 	p.levelRemoved()
-	p.lineLevels()
 	return p
 }
 
@@ -228,7 +230,7 @@ func (p *paragraph) isolatingRunSequences() []isolatingRunSequence {
 	// runStart[k] is the position in kept where the level run holding kept[k]
 	// starts; runOf maps an index to its run's number.
 	type levelRun struct{ from, to int } // positions in kept
-	var runs []levelRun
+	runs := make([]levelRun, 0, 8)
 	runOf := make([]int, len(p.orig))
 	for k := 0; k < len(kept); {
 		j := k + 1
@@ -242,21 +244,23 @@ func (p *paragraph) isolatingRunSequences() []isolatingRunSequence {
 		k = j
 	}
 
-	var seqs []isolatingRunSequence
+	seqs := make([]isolatingRunSequence, 0, len(runs))
+	all := make([]int, 0, len(kept)) // every sequence's indices, one after the other
 	for _, run := range runs {
 		if first := kept[run.from]; p.orig[first] == clPDI && p.matched[first] {
 			continue // continues the sequence of its isolate initiator
 		}
-		var indices []int
+		start := len(all)
 		from := run.from
 		for r := run; ; {
-			indices = append(indices, kept[r.from:r.to]...)
+			all = append(all, kept[r.from:r.to]...)
 			last := kept[r.to-1]
 			if !isIsolateInitiator(p.orig[last]) || p.matchPDI[last] < 0 {
 				break
 			}
 			r = runs[runOf[p.matchPDI[last]]]
 		}
+		indices := all[start:len(all):len(all)]
 		level := p.embed[indices[0]]
 		before := p.paraLevel
 		if from > 0 {
@@ -308,14 +312,15 @@ func isNeutralOrIsolate(c class) bool {
 
 // resolveSequence applies W1–W7, N0–N2 and I1–I2 to one isolating run
 // sequence.
-func (p *paragraph) resolveSequence(seq isolatingRunSequence) {
+// scratch holds at least twice as many classes as the sequence has indices.
+func (p *paragraph) resolveSequence(seq isolatingRunSequence, scratch []class) {
 	idx := seq.indices
 	n := len(idx)
-	t := make([]class, n)
+	t, beforeW := scratch[:n], scratch[n:2*n] // beforeW: what N0 calls original, after X6
 	for j, i := range idx {
 		t[j] = p.types[i]
 	}
-	beforeW := slices.Clone(t) // the classes N0 calls "original" (after X6)
+	copy(beforeW, t)
 
 	// W1: a nonspacing mark takes the class of what it follows.
 	for j := range t {
@@ -539,12 +544,12 @@ func (p *paragraph) levelRemoved() {
 	}
 }
 
-// lineLevels applies L1 to the whole text as one line: separators, and the
+// lineLevels applies L1 to the line text[from:to]: separators, and the
 // whitespace, isolate controls and removed characters before them or at the
 // end of the line, go back to the paragraph level.
-func (p *paragraph) lineLevels() {
+func (p *paragraph) lineLevels(from, to int) {
 	trailing := true
-	for i := len(p.orig) - 1; i >= 0; i-- {
+	for i := to - 1; i >= from; i-- {
 		switch c := p.orig[i]; {
 		case c == clS || c == clB:
 			p.levels[i] = p.paraLevel
