@@ -8,7 +8,8 @@
 // N2), implicit levels (I1, I2), then for the line the reset of trailing
 // whitespace and isolate controls (L1), reordering (L2) and mirroring (L4).
 // Levels gives the levels, Visual the reordered string, VisualRuns the runs
-// a shaper needs.
+// a shaper needs, and VisualLines the runs of each line of a paragraph that
+// a renderer has wrapped.
 //
 // Identifiers inside a sentence of the other direction must be isolated so
 // that they read as written: after Arabic letters, "2024-00123" displays as
