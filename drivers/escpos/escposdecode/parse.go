@@ -10,27 +10,27 @@ type Op string
 
 // The commands the parser knows, by their Epson names.
 const (
-	OpText         Op = "text"       // a run of printable bytes (Data)
-	OpLF           Op = "LF"         // print and line feed
-	OpCR           Op = "CR"         // carriage return: ignored
-	OpInit         Op = "ESC @"      // initialise
-	OpCodePage     Op = "ESC t"      // N: code page number
-	OpAlign        Op = "ESC a"      // N: 0 left, 1 centre, 2 right
-	OpBold         Op = "ESC E"      // N: 1 on, 0 off
-	OpSize         Op = "GS !"       // N: width multiplier, M: height multiplier (1–8)
-	OpFeedLines    Op = "ESC d"      // N: lines
-	OpFeedDots     Op = "ESC J"      // N: dots
-	OpLineDefault  Op = "ESC 2"      // default line spacing
-	OpLineSpacing  Op = "ESC 3"      // N: dots
-	OpCut          Op = "GS V"       // N: 0 full, 1 partial; M: dots fed first
-	OpRaster       Op = "GS v 0"     // N: mode (0–3), Width dots, Height rows, Data rows of Width/8 bytes
-	OpQRModel      Op = "GS ( k 65"  // N: 1 or 2
-	OpQRSize       Op = "GS ( k 67"  // N: module size in dots, 1–16
-	OpQRErrorLevel Op = "GS ( k 69"  // N: 0 L, 1 M, 2 Q, 3 H
-	OpQRStore      Op = "GS ( k 80"  // Data: the payload
-	OpQRPrint      Op = "GS ( k 81"  // print the stored symbol
-	OpStatus       Op = "DLE EOT"    // N: 1–4
-	OpClearBuffer  Op = "DLE DC4 8"  // clear the receive and print buffers
+	OpText         Op = "text"      // a run of printable bytes (Data)
+	OpLF           Op = "LF"        // print and line feed
+	OpCR           Op = "CR"        // carriage return: ignored
+	OpInit         Op = "ESC @"     // initialise
+	OpCodePage     Op = "ESC t"     // N: code page number
+	OpAlign        Op = "ESC a"     // N: 0 left, 1 centre, 2 right
+	OpBold         Op = "ESC E"     // N: 1 on, 0 off
+	OpSize         Op = "GS !"      // N: width multiplier, M: height multiplier (1–8)
+	OpFeedLines    Op = "ESC d"     // N: lines
+	OpFeedDots     Op = "ESC J"     // N: dots
+	OpLineDefault  Op = "ESC 2"     // default line spacing
+	OpLineSpacing  Op = "ESC 3"     // N: dots
+	OpCut          Op = "GS V"      // N: 0 full, 1 partial; M: dots fed first
+	OpRaster       Op = "GS v 0"    // N: mode (0–3), Width dots, Height rows, Data rows of Width/8 bytes
+	OpQRModel      Op = "GS ( k 65" // N: 1 or 2
+	OpQRSize       Op = "GS ( k 67" // N: module size in dots, 1–16
+	OpQRErrorLevel Op = "GS ( k 69" // N: 0 L, 1 M, 2 Q, 3 H
+	OpQRStore      Op = "GS ( k 80" // Data: the payload
+	OpQRPrint      Op = "GS ( k 81" // print the stored symbol
+	OpStatus       Op = "DLE EOT"   // N: 1–4
+	OpClearBuffer  Op = "DLE DC4 8" // clear the receive and print buffers
 )
 
 // Command is one decoded command.
