@@ -54,3 +54,24 @@ func ExampleLevels() {
 	// Output:
 	// [1 1 2 2] 1
 }
+
+// A renderer wraps a paragraph where its widths say, then orders each line.
+func ExampleVisualLines() {
+	text := "المحامي Karim El Amrani بالرباط"
+	lines, err := bidi.VisualLines(text, bidi.Auto, []int{len("المحامي Karim ")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for n, runs := range lines {
+		for _, run := range runs {
+			fmt.Printf("line %d: %q rtl=%v\n", n+1, run.Text, run.RTL)
+		}
+	}
+	// Output:
+	// line 1: " " rtl=true
+	// line 1: "Karim" rtl=false
+	// line 1: "المحامي " rtl=true
+	// line 2: " بالرباط" rtl=true
+	// line 2: "El Amrani" rtl=false
+}
