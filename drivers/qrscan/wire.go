@@ -6,7 +6,6 @@ package qrscan
 import (
 	"bytes"
 	"fmt"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -326,14 +325,4 @@ func (r *CommandReader) Feed(p []byte, emit func(Command)) {
 			emit(CommandStop)
 		}
 	}
-}
-
-// WireTime is how long n bytes take on a serial line at baud bits per
-// second with 8 data bits, no parity and one stop bit (10 bits a byte): the
-// physical floor under scan-to-event latency.
-func WireTime(n, baud int) (d time.Duration) {
-	if baud <= 0 {
-		return 0
-	}
-	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(baud))
 }

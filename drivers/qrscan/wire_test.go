@@ -175,16 +175,6 @@ func TestCommandReader(t *testing.T) {
 	}
 }
 
-func TestWireTime(t *testing.T) {
-	// 44 bytes of receipt QR plus CR at 9600 baud, 8N1: 45 × 10 bits.
-	if got, want := WireTime(45, 9600).Microseconds(), int64(46875); got != want {
-		t.Errorf("WireTime(45, 9600) = %dµs, want %dµs", got, want)
-	}
-	if got := WireTime(45, 0); got != 0 {
-		t.Errorf("WireTime(45, 0) = %v, want 0", got)
-	}
-}
-
 var fuzzFramings = []Framing{crFraming, crlfFraming, stxFraming, aimFraming, tinyFraming}
 
 func FuzzFramer(f *testing.F) {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"guichet/drivers/qrscan"
@@ -51,6 +52,7 @@ type Sim struct {
 
 	mu       sync.Mutex
 	pty      *serialtest.PTY // nil while unplugged
+	far      *os.File        // pollable duplicate of pty.Far: Close ends a Read
 	closed   bool
 	scanning bool     // triggered (always true without a trigger while plugged)
 	inView   []string // codes presented and not yet read
@@ -208,15 +210,17 @@ func (s *Sim) Unplug() error {
 		s.mu.Unlock()
 		return errors.New("qrscansim: already unplugged")
 	}
-	s.pty = nil
+	far := s.far
+	s.pty, s.far = nil, nil
 	s.setScanningLocked(false)
 	s.notifyLocked()
 	s.mu.Unlock()
 	err := os.Remove(s.link)
+	far.Close() // wakes the listener
+	s.done.Wait()
 	if cerr := p.Close(); err == nil {
 		err = cerr
 	}
-	s.done.Wait()
 	if err != nil {
 		return fmt.Errorf("qrscansim: unplug: %w", err)
 	}
@@ -239,23 +243,30 @@ func (s *Sim) Replug() error {
 	if err != nil {
 		return fmt.Errorf("qrscansim: %w", err)
 	}
+	far, err := pollable(p.Far)
+	if err != nil {
+		p.Close()
+		return fmt.Errorf("qrscansim: %w", err)
+	}
 	// Swap the link in one rename so the path never leads to a stale pty.
 	tmp := s.link + ".new"
 	os.Remove(tmp)
 	if err := os.Symlink(p.Path, tmp); err != nil {
+		far.Close()
 		p.Close()
 		return fmt.Errorf("qrscansim: %w", err)
 	}
 	if err := os.Rename(tmp, s.link); err != nil {
 		os.Remove(tmp)
+		far.Close()
 		p.Close()
 		return fmt.Errorf("qrscansim: %w", err)
 	}
-	s.pty = p
+	s.pty, s.far = p, far
 	s.setScanningLocked(s.trigger.Start == nil)
 	s.notifyLocked()
 	s.done.Add(1)
-	go s.listen(p)
+	go s.listen(p, far)
 	return s.readLocked()
 }
 
@@ -276,12 +287,12 @@ func (s *Sim) Close() error {
 }
 
 // listen obeys the host's commands until the pty goes away.
-func (s *Sim) listen(p *serialtest.PTY) {
+func (s *Sim) listen(p *serialtest.PTY, far *os.File) {
 	defer s.done.Done()
 	r := qrscan.NewCommandReader(s.trigger)
 	var buf [64]byte
 	for {
-		n, err := p.Far.Read(buf[:])
+		n, err := far.Read(buf[:])
 		if n > 0 {
 			s.mu.Lock()
 			if s.pty == p {
@@ -350,7 +361,7 @@ func (s *Sim) writeLocked(b []byte) error {
 	if s.pty == nil {
 		return errors.New("qrscansim: unplugged")
 	}
-	if _, err := s.pty.Far.Write(b); err != nil {
+	if _, err := s.far.Write(b); err != nil {
 		return fmt.Errorf("qrscansim: write: %w", err)
 	}
 	return nil
@@ -408,4 +419,29 @@ func (s *Sim) Exec(line string) (string, error) {
 			s.pty != nil, s.scanning, len(s.inView), s.starts, s.stops, s.link), nil
 	}
 	return "", fmt.Errorf("qrscansim: unknown command %q (scan, noise, half, raw, withdraw, unplug, replug, status)", cmd)
+}
+
+// pollable returns a non-blocking duplicate of the pty master, which the
+// runtime's poller serves: closing it ends a Read in progress at once. (The
+// master creack/pty returns is in blocking mode, and closing a blocking file
+// waits for the Read on it, so the pty would not hang up on Unplug.)
+func pollable(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var fd int
+	var dupErr error
+	if err := rc.Control(func(orig uintptr) { fd, dupErr = syscall.Dup(int(orig)) }); err != nil {
+		return nil, err
+	}
+	if dupErr != nil {
+		return nil, fmt.Errorf("dup pty master: %w", dupErr)
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("pty master non-blocking: %w", err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
