@@ -94,7 +94,8 @@ func n(i int64) json.Number { return json.Number(fmt.Sprint(i)) }
 // maTests break the Moroccan pack, one defect each.
 var maTests = []loadTest{
 	// Not JSON, or not the JSON a pack may be.
-	{name: "truncated", raw: func(d []byte) []byte { return d[:len(d)/2] }, path: "", reason: "invalid JSON: unexpected end of the file"},
+	// Cut at a character boundary: a cut inside a character reads as invalid UTF-8 first.
+	{name: "truncated", raw: func(d []byte) []byte { return d[:bytes.LastIndexAny(d[:len(d)/2], ",{")+1] }, path: "", reason: "invalid JSON: unexpected end of the file"},
 	{name: "syntax error", raw: func(d []byte) []byte { return bytes.Replace(d, []byte(`"code": "ma",`), []byte(`"code": "ma",,`), 1) }, path: "", reason: "line 3, column 16: invalid JSON"},
 	{name: "trailing data", raw: func(d []byte) []byte { return append(d, []byte(`{"again": 1}`)...) }, path: "", reason: "data after the pack's closing brace"},
 	{name: "byte-order mark", raw: func(d []byte) []byte { return append([]byte("\xef\xbb\xbf"), d...) }, path: "", reason: "byte-order mark"},
