@@ -13,6 +13,7 @@ import (
 	"guichet/kiosk/audit"
 	"guichet/kiosk/request"
 	"guichet/kiosk/seal"
+	"guichet/kiosk/tracking"
 )
 
 var ctx = context.Background()
@@ -456,5 +457,38 @@ func TestReadOnly(t *testing.T) {
 	}
 	if _, err := ro.Submit(ctx, draft(t), nil); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("read-only Submit() = %v, want ErrReadOnly", err)
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// TestTrackingAfterRestart restarts the kiosk during a day with a generator
+// whose counter starts exactly where the first run's did: the store must walk
+// past every number already issued, however many.
+func TestTrackingAfterRestart(t *testing.T) {
+	gen := func(o *Options) { o.Tracking = tracking.NewGenerator(o.KioskID, o.Now, zeroReader{}) }
+	f := openTest(t, gen)
+	used := map[tracking.Number]bool{}
+	for range 40 {
+		r, err := f.Submit(ctx, draft(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used[r.Tracking] = true
+	}
+	f.Close()
+	s, err := Open(f.path, Options{RegistryKey: f.registry.Public(), KioskID: "ma-tpi-casablanca-01", Now: f.clock.Now, Tracking: tracking.NewGenerator("ma-tpi-casablanca-01", f.clock.Now, zeroReader{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := s.Submit(ctx, draft(t), nil)
+	if err != nil {
+		t.Fatalf("Submit() after a restart into used numbers = %v", err)
+	}
+	if used[r.Tracking] {
+		t.Errorf("Submit() reused tracking number %s", r.Tracking)
 	}
 }

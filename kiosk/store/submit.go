@@ -86,9 +86,11 @@ func (s *Store) Submit(ctx context.Context, req request.Request, personal []byte
 		r := draft
 		idx := bucket(tx, bTracking)
 		if r.Tracking == "" {
+			// After a restart the generator's counter may start inside the
+			// range an earlier run used today; it then walks out of it.
 			for i := 0; ; i++ {
-				if i == 16 {
-					return errors.New("store: submit: no free tracking number after 16 draws")
+				if i == maxTrackingDraws {
+					return fmt.Errorf("store: submit: no free tracking number after %d draws", maxTrackingDraws)
 				}
 				if n := s.gen.Next(); idx.Get([]byte(n)) == nil {
 					r.Tracking = n
@@ -150,6 +152,10 @@ func (s *Store) Submit(ctx context.Context, req request.Request, personal []byte
 	s.limited.Store(false)
 	return stored, nil
 }
+
+// maxTrackingDraws bounds the walk out of numbers already issued: more than
+// any kiosk issues in a day.
+const maxTrackingDraws = 1 << 20
 
 // sameSubmission reports whether draft repeats the submission of old.
 func sameSubmission(old, draft request.Request) bool {
