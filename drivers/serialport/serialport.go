@@ -185,7 +185,7 @@ func Open(cfg Config) (drivers.Port, error) {
 	}
 	// The device node the path led to when we opened it; a later Stat
 	// showing another one (or none) means the device went away.
-	fi, err := os.Stat(cfg.Path)
+	fi, err := stat(cfg.Path)
 	if err != nil {
 		sp.Close()
 		return nil, fmt.Errorf("serialport: open %s: %w", cfg.Path, err)
@@ -208,6 +208,9 @@ func Opener(cfg Config) drivers.Opener {
 // IsTimeout reports whether err is a read timeout rather than a failure; it
 // is drivers.IsTimeout.
 func IsTimeout(err error) bool { return drivers.IsTimeout(err) }
+
+// stat is os.Stat; a test replaces it to hide a device's disappearance.
+var stat = os.Stat
 
 func rdevOf(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -302,7 +305,7 @@ func (p *port) Close() error {
 // checkPath reports ErrDeviceGone when the stable path no longer exists or
 // leads to another device node than the one opened.
 func (p *port) checkPath() error {
-	fi, err := os.Stat(p.path)
+	fi, err := stat(p.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return fmt.Errorf("%w: %s no longer exists", ErrDeviceGone, p.path)
