@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"guichet/drivers"
@@ -135,7 +136,8 @@ type Scanner struct {
 	log     *slog.Logger
 	events  chan Event
 
-	writeMu sync.Mutex // orders commands on the wire
+	writeMu sync.Mutex   // orders commands on the wire
+	partial atomic.Int64 // bytes of an unfinished line, for tests
 
 	mu       sync.Mutex
 	port     drivers.Port // nil between connections
@@ -301,6 +303,7 @@ func (s *Scanner) Serve(ctx context.Context, port drivers.Port) error {
 		if n > 0 {
 			lastByte = s.clk.Now()
 			framer.Feed(buf[:n], func(f Frame) { s.handle(f, lastByte) })
+			s.partial.Store(int64(framer.Pending()))
 		}
 		switch {
 		case err == nil:
@@ -321,6 +324,7 @@ func (s *Scanner) Serve(ctx context.Context, port drivers.Port) error {
 // dropHalfLine discards an unfinished line, telling an armed screen.
 func (s *Scanner) dropHalfLine(f *Framer, why string) {
 	n := f.Reset()
+	s.partial.Store(0)
 	if n == 0 {
 		return
 	}

@@ -464,7 +464,7 @@ func TestUnplugAndReplugMidRead(t *testing.T) {
 	if err := r.sim.HalfLine(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // let the half line reach the driver
+	until(t, "the half line reaches the driver", func() bool { return r.sc.Partial() > 0 })
 	if err := r.sim.Unplug(); err != nil {
 		t.Fatal(err)
 	}
