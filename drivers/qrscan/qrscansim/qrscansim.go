@@ -193,7 +193,8 @@ func (s *Sim) Commands() (starts, stops int) {
 
 // Changed returns a channel closed at the next change of state (a command
 // obeyed, a code sent, a plug or unplug); tests wait on it instead of
-// sleeping.
+// sleeping. Take the channel before checking the state, so that a change
+// between the two is not missed.
 func (s *Sim) Changed() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -38,9 +38,13 @@ func read(t *testing.T, f *os.File, n int) string {
 func wait(t *testing.T, sim *qrscansim.Sim, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(2 * time.Second)
-	for !cond() {
+	for {
+		changed := sim.Changed() // taken before the check, so no change is missed
+		if cond() {
+			return
+		}
 		select {
-		case <-sim.Changed():
+		case <-changed:
 		case <-deadline:
 			t.Fatalf("timed out waiting until %s", what)
 		}
