@@ -1,0 +1,100 @@
+package pgstore
+
+// schema is version 1 of the registry's tables. Every statement is
+// idempotent so that several processes may run Migrate at start.
+const schema = `
+CREATE SEQUENCE IF NOT EXISTS kiosk_serial;
+
+CREATE TABLE IF NOT EXISTS tokens (
+	hash         bytea PRIMARY KEY,
+	kiosk_id     text NOT NULL,
+	court        text NOT NULL,
+	country_pack text NOT NULL,
+	pack_version integer NOT NULL,
+	issued_by    text NOT NULL,
+	issued_at    timestamptz NOT NULL,
+	expires_at   timestamptz NOT NULL,
+	used_at      timestamptz,
+	used_by      text NOT NULL DEFAULT ''
+);
+
+CREATE TABLE IF NOT EXISTS kiosks (
+	id               text PRIMARY KEY,
+	serial           text NOT NULL UNIQUE,
+	court            text NOT NULL,
+	country_pack     text NOT NULL,
+	pack_version     integer NOT NULL,
+	software_version text NOT NULL,
+	capabilities     text[] NOT NULL,
+	enrolled_at      timestamptz NOT NULL,
+	revoked_at       timestamptz,
+	last_seen        timestamptz NOT NULL,
+	telemetry        text,
+	feed_head        bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS certs (
+	serial     text PRIMARY KEY,
+	kiosk_id   text NOT NULL REFERENCES kiosks (id),
+	not_before timestamptz NOT NULL,
+	not_after  timestamptz NOT NULL,
+	der        bytea NOT NULL,
+	revoked_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS certs_kiosk ON certs (kiosk_id);
+
+CREATE TABLE IF NOT EXISTS requests (
+	kiosk_id      text NOT NULL REFERENCES kiosks (id),
+	request_id    text NOT NULL,
+	tracking      text NOT NULL,
+	service       text NOT NULL,
+	court         text NOT NULL,
+	fee           bigint NOT NULL,
+	currency      text NOT NULL,
+	pack_version  integer NOT NULL,
+	created_at_ns bigint NOT NULL,
+	sealed        bytea NOT NULL,
+	body_hash     bytea NOT NULL,
+	received_at   timestamptz NOT NULL,
+	state         text NOT NULL,
+	reason        text NOT NULL DEFAULT '',
+	updated_at    timestamptz NOT NULL,
+	PRIMARY KEY (kiosk_id, request_id)
+);
+CREATE INDEX IF NOT EXISTS requests_court ON requests (court, received_at, kiosk_id, request_id);
+CREATE INDEX IF NOT EXISTS requests_time ON requests (received_at, kiosk_id, request_id);
+
+CREATE TABLE IF NOT EXISTS feed (
+	kiosk_id text NOT NULL REFERENCES kiosks (id),
+	seq      bigint NOT NULL,
+	change   text NOT NULL,
+	PRIMARY KEY (kiosk_id, seq)
+);
+
+CREATE TABLE IF NOT EXISTS alerts (
+	id         bigserial PRIMARY KEY,
+	at         timestamptz NOT NULL,
+	kind       text NOT NULL,
+	kiosk_id   text NOT NULL,
+	request_id text NOT NULL,
+	detail     text NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit (
+	id      bigserial PRIMARY KEY,
+	at      timestamptz NOT NULL,
+	actor   text NOT NULL,
+	action  text NOT NULL,
+	subject text NOT NULL,
+	detail  text NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS accounts (
+	name          text PRIMARY KEY,
+	role          text NOT NULL,
+	court         text NOT NULL,
+	password_hash text NOT NULL,
+	created_at    timestamptz NOT NULL,
+	disabled_at   timestamptz
+);
+`
