@@ -272,7 +272,7 @@ func TestLEDsActiveLow(t *testing.T) {
 
 type failingPin struct{ gpiotest.Pin }
 
-func (failingPin) Out(pgpio.Level) error { return errors.New("line busy") }
+func (*failingPin) Out(pgpio.Level) error { return errors.New("line busy") }
 
 func TestNewReportsPinErrors(t *testing.T) {
 	_, err := New(Pins{LEDFault: &failingPin{}}, Config{}, nil)
