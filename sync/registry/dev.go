@@ -35,8 +35,16 @@ type LocalKiosk struct {
 // Production kiosks enrol with a token a technician types in.
 func (s *Server) EnrolLocal(ctx context.Context, operator, kioskID, court, pack string, packVersion int) (*LocalKiosk, error) {
 	addr := s.Addr()
+	for wait := 0; addr == "" && wait < 100; wait++ { // ListenAndServe may be starting
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		addr = s.Addr()
+	}
 	if addr == "" {
-		return nil, fmt.Errorf("registry: enrol local kiosk: the server is not serving")
+		return nil, fmt.Errorf("registry: enrol local kiosk: the server is not listening")
 	}
 	tok, err := s.IssueToken(ctx, operator, TokenSpec{Court: court, CountryPack: pack, PackVersion: packVersion, KioskID: kioskID, ValidFor: wire.Duration(10 * time.Minute)})
 	if err != nil {

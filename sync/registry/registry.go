@@ -207,11 +207,24 @@ func (s *Server) HTTPServer() *http.Server {
 // ListenAndServe serves HTTPS on cfg.Addr until ctx ends, then shuts down
 // gracefully (long-polls are cut).
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	ln, err := s.Listen()
 	if err != nil {
-		return fmt.Errorf("registry: %w", err)
+		return err
 	}
 	return s.Serve(ctx, ln)
+}
+
+// Listen binds cfg.Addr ("127.0.0.1:0" picks a free port) and records the
+// address, so that Addr is known before Serve runs.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	s.mu.Lock()
+	s.addr = ln.Addr().String()
+	s.mu.Unlock()
+	return ln, nil
 }
 
 // Serve serves HTTPS on ln until ctx ends.
