@@ -54,7 +54,7 @@ const (
 )
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	http  *httptest.Server
 	clock *clock
@@ -62,18 +62,19 @@ type env struct {
 }
 
 type envOptions struct {
-	pg  bool
-	cfg func(*Config)
+	pg      bool
+	durable bool // PostgreSQL with fsync, for benchmarks
+	cfg     func(*Config)
 }
 
 // newEnv initialises a registry in a temporary directory, with a clerk for
 // each of two courts, and serves it over TLS on loopback.
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	dir := t.TempDir()
 	var st store.Store
 	if o.pg {
-		pg := pgtest.Start(t, pgtest.Options{})
+		pg := pgtest.Start(t, pgtest.Options{Durable: o.durable})
 		p, err := pgstore.Open(context.Background(), pg.NewDatabase(t))
 		if err != nil {
 			t.Fatal(err)
@@ -281,11 +282,19 @@ func (e *env) person(method, path, name, password string, body any) (int, []byte
 
 func (e *env) stored() int {
 	e.t.Helper()
-	rs, err := e.srv.Store().Requests(context.Background(), store.Filter{Limit: 1000})
-	if err != nil {
-		e.t.Fatal(err)
+	n := 0
+	f := store.Filter{Limit: 1000}
+	for {
+		rs, err := e.srv.Store().Requests(context.Background(), f)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		n += len(rs)
+		if len(rs) < f.Limit {
+			return n
+		}
+		f.After = &rs[len(rs)-1]
 	}
-	return len(rs)
 }
 
 func sha(s string) wire.Hash { return sha256.Sum256([]byte(s)) }
