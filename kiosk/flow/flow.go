@@ -253,17 +253,19 @@ func (fx *effects) job(j func()) { fx.jobs = append(fx.jobs, j) }
 
 // update runs fn under the lock, re-renders, then runs the effects.
 func (f *Flow) update(fn func(fx *effects)) {
-	fx := &effects{}
+	fx := &effects{changed: true}
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
 		return
 	}
 	fn(fx)
-	fx.changed = true
-	f.seq++
-	f.screen = f.render()
-	say, lang := f.speechLocked()
+	var say, lang string
+	if fx.changed {
+		f.seq++
+		f.screen = f.render()
+		say, lang = f.speechLocked()
+	}
 	sess := f.st.sess
 	speaker := f.deps.Speaker
 	f.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -371,7 +372,10 @@ type Kit struct {
 	Extracts   *Extracts
 	Technician *Technician
 	Speaker    *Speaker
-	Changes    int
+	changes    atomic.Int64
+	// Async runs blocking work on goroutines, as the kiosk does, instead
+	// of inline; set it before the work starts.
+	Async atomic.Bool
 	// Ready is the tracking number of a bulletin n°3 request ready to
 	// collect with Card().
 	Ready tracking.Number
@@ -439,8 +443,14 @@ func New(tb testing.TB, code string, cfg flow.Config) *Kit {
 		Directory: k.Directory, Tracker: k.Tracker, Extracts: k.Extracts, Documents: k.Laser,
 		Technician: k.Technician, Speaker: k.Speaker, Clock: clk,
 		Rand:    bytes.NewReader(bytes.Repeat([]byte("guichet-rand-src"), 1<<12)),
-		Changed: func() { k.Changes++ },
-		Go:      func(f func()) { f() },
+		Changed: func() { k.changes.Add(1) },
+		Go: func(f func()) {
+			if k.Async.Load() {
+				go f()
+				return
+			}
+			f()
+		},
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -448,6 +458,23 @@ func New(tb testing.TB, code string, cfg flow.Config) *Kit {
 	k.Flow = f
 	tb.Cleanup(f.Close)
 	return k
+}
+
+// Changes counts the flow's Changed calls.
+func (k *Kit) Changes() int64 { return k.changes.Load() }
+
+// WaitFor polls until the screen is of kind, for asynchronous tests.
+func (k *Kit) WaitFor(tb testing.TB, kind flow.Kind) flow.Screen {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := k.Screen(); s.Kind == kind {
+			return s
+		}
+		time.Sleep(time.Millisecond)
+	}
+	tb.Fatalf("screen is %s after 5 s, want %s", k.Screen().Kind, kind)
+	return flow.Screen{}
 }
 
 // Must taps a button the screen offers, failing the test if it does not.
@@ -486,6 +513,9 @@ func IDs(s flow.Screen) []string {
 	}
 	if s.Field != nil {
 		add(s.Field.Choices...)
+		if s.Field.Keyboard != flow.KeyboardNone {
+			ids = append(ids, flow.TapErase, flow.TapClear)
+		}
 	}
 	if s.Paging != nil {
 		add(s.Paging.Prev, s.Paging.Next)
