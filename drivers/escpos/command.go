@@ -101,13 +101,30 @@ var ErrRaster = errors.New("escpos: raster band out of bounds")
 // AppendRaster appends GS v 0 0 xL xH yL yH d…: rows y0 to y1 (exclusive) of
 // bm at normal density. The band's width is bm's stride in bytes; each row
 // is sent most significant bit leftmost, 1 for a black dot.
+//
+// A printer reads DLE EOT, DLE ENQ and DLE DC4 as real-time commands
+// wherever they appear, raster data included, and answers them; so a data
+// byte 0x10 followed by 0x04, 0x05 or 0x14 is sent as 0x00 (one dot of the
+// image left white) and the data never holds one.
 func AppendRaster(dst []byte, bm *Bitmap, y0, y1 int) ([]byte, error) {
 	x, y := bm.Stride, y1-y0
 	if x < 1 || x > MaxRasterBytes || y < 1 || y > MaxRasterRows || y0 < 0 || y1 > bm.H {
 		return dst, fmt.Errorf("%w: %d bytes × rows %d–%d of %d", ErrRaster, x, y0, y1, bm.H)
 	}
 	dst = append(dst, gs, 'v', '0', 0, byte(x), byte(x>>8), byte(y), byte(y>>8))
-	return append(dst, bm.Pix[y0*bm.Stride:y1*bm.Stride]...), nil
+	start := len(dst)
+	dst = append(dst, bm.Pix[y0*bm.Stride:y1*bm.Stride]...)
+	defuse(dst[start:])
+	return dst, nil
+}
+
+// defuse clears the DLE of every real-time command prefix in data.
+func defuse(data []byte) {
+	for i := 0; i+1 < len(data); i++ {
+		if data[i] == dle && (data[i+1] == eot || data[i+1] == 0x05 || data[i+1] == dc4) {
+			data[i] = 0
+		}
+	}
 }
 
 // QRLevel is a QR code's error correction level.

@@ -126,7 +126,7 @@ const (
 	FaultCover   Fault = "cover_open"
 	FaultPaper   Fault = "paper_out"
 	FaultCutter  Fault = "cutter_error"
-	FaultError   Fault = "printer_error"   // unrecoverable or mechanical error
+	FaultFailed  Fault = "printer_error"   // unrecoverable or mechanical error
 	FaultOffline Fault = "printer_offline" // offline for no reported cause (waiting, feed button)
 )
 
@@ -141,7 +141,7 @@ func (s Status) Fault() Fault {
 	case s.CutterError:
 		return FaultCutter
 	case s.UnrecoverableError || s.MechanicalError:
-		return FaultError
+		return FaultFailed
 	case s.Offline || s.Error || s.AutoRecoverableError:
 		return FaultOffline
 	}
