@@ -144,6 +144,33 @@ func TestPacing(t *testing.T) {
 	if err := sim.Insert(ctx, card.Lines); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Insert with a 20ms ctx = %v, want context.DeadlineExceeded", err)
 	}
+	// The next sending is not hurt by the cancelled one.
+	if err := sim.Send(context.Background(), []byte("\x03")); err != nil {
+		t.Errorf("Send after a cancelled Insert = %v, want nil", err)
+	}
+}
+
+func TestCancelUnblocksAFullPTY(t *testing.T) {
+	// Nobody reads the near side: the pty fills up and a write blocks
+	// until ctx ends it; the next sending works again once there is room.
+	sim, err := idscansim.New(t.TempDir(), idscansim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	big := make([]byte, 1<<20)
+	if err := sim.Send(ctx, big); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Send of 1 MiB nobody reads = %v, want context.DeadlineExceeded", err)
+	}
+	near := openNear(t, sim.Path())
+	go io.Copy(io.Discard, near)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel2()
+	if err := sim.Send(ctx2, []byte("\r")); err != nil {
+		t.Errorf("Send once the host reads = %v, want nil", err)
+	}
 }
 
 func TestUnplugReplug(t *testing.T) {

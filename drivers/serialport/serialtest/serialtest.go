@@ -1,17 +1,3 @@
-// Package serialtest makes pseudo-terminal pairs that stand in for serial
-// devices: the near side (a /dev/pts/N path) is opened by the code under test
-// exactly as a real /dev/ttyUSB0 would be, with drivers/serialport; the far
-// side (the pty master) is where a test or an emulator plays the device.
-//
-// The near side is put in raw mode (no echo, no CR/LF translation, no
-// signals), and is held open by the PTY itself so that its settings survive
-// the driver closing and reopening it. Closing the far side hangs the near
-// side up as unplugging a USB adapter does: the /dev/pts/N node disappears,
-// a Read there returns 0 bytes at once (end of file; EIO on some kernels)
-// and a Write fails with EIO.
-//
-// Limits: Linux pseudo-terminals only; a pty ignores baud rate, parity and
-// stop bits, so timing is the emulator's business (see idscansim's pacing).
 package serialtest
 
 import (
@@ -39,6 +25,10 @@ func Open() (*PTY, error) {
 	far, near, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("serialtest: open pty: %w", err)
+	}
+	if far, err = pollable(far); err != nil {
+		near.Close()
+		return nil, fmt.Errorf("serialtest: pty master: %w", err)
 	}
 	if err := makeRaw(near); err != nil {
 		far.Close()
@@ -68,6 +58,31 @@ func Pair(t testing.TB) (devicePath string, far *os.File) {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p.Path, p.Far
+}
+
+// pollable returns f anew in non-blocking mode, registered with Go's
+// poller, so that deadlines work and Close ends a blocked Read or Write.
+// creack/pty leaves the master in blocking mode (it calls Fd), where a
+// Write into a full pty would block for ever, Unplug or not.
+func pollable(f *os.File) (*os.File, error) {
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	var dupErr error
+	if err := rc.Control(func(old uintptr) { fd, dupErr = unix.FcntlInt(old, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if dupErr != nil {
+		return nil, dupErr
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // makeRaw does what cfmakeraw(3) does, through the raw connection so the

@@ -81,3 +81,33 @@ func TestCloseHangsUpNearSide(t *testing.T) {
 		t.Errorf("write after Close = %v, want EIO", err)
 	}
 }
+
+func TestFarSideHonoursDeadlinesAndClose(t *testing.T) {
+	p, err := serialtest.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	// Nothing to read: the deadline ends the wait.
+	p.Far.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := p.Far.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Read with nothing sent = %v, want os.ErrDeadlineExceeded", err)
+	}
+	// Nobody reads the near side: a big write fills the pty and blocks
+	// until Close ends it, as Unplug does in an emulator.
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Far.Write(make([]byte, 1<<20))
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	p.Far.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrClosed) {
+			t.Errorf("blocked Write after Close = %v, want os.ErrClosed", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close did not end a blocked Write")
+	}
+}
