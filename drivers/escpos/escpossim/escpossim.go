@@ -187,8 +187,8 @@ func (s *Sim) Err() error {
 	return s.err
 }
 
-// Counts returns how many status queries the printer answered and how many
-// bytes it received.
+// Counts returns how many status queries (DLE EOT n) the printer received,
+// answered or not, and how many bytes in all.
 func (s *Sim) Counts() (queries, bytes int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -333,10 +333,10 @@ func (s *Sim) realtimeLocked(b []byte) {
 }
 
 func (s *Sim) answerLocked(k escpos.StatusKind) {
+	s.queries++
 	if s.silent || s.pty == nil {
 		return
 	}
-	s.queries++
 	s.pty.Far.Write([]byte{s.statusLocked().Encode(k)})
 }
 
