@@ -31,7 +31,16 @@ var (
 	bAudit      = []byte("audit")
 	bAccounts   = []byte("accounts")
 
-	allBuckets = [][]byte{bMeta, bTokens, bKiosks, bCerts, bKioskCerts, bRequests, bSealed, bByCourt, bByTime, bFeed, bAlerts, bAudit, bAccounts}
+	// The web console's.
+	bSessions       = []byte("console_sessions")
+	bLoginFailures  = []byte("login_failures")
+	bSigningKeys    = []byte("signing_keys")
+	bExtracts       = []byte("extracts")
+	bExtractRequest = []byte("extract_by_request")
+	bExtractOrder   = []byte("extract_by_issue")
+
+	allBuckets = [][]byte{bMeta, bTokens, bKiosks, bCerts, bKioskCerts, bRequests, bSealed, bByCourt, bByTime, bFeed, bAlerts, bAudit, bAccounts,
+		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder}
 
 	keySerial = []byte("kiosk_serial")
 )

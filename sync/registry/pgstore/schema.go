@@ -97,4 +97,54 @@ CREATE TABLE IF NOT EXISTS accounts (
 	created_at    timestamptz NOT NULL,
 	disabled_at   timestamptz
 );
+
+-- The web console's (sync/registry/console).
+CREATE TABLE IF NOT EXISTS console_sessions (
+	hash       bytea PRIMARY KEY,
+	account    text NOT NULL,
+	csrf       text NOT NULL,
+	addr       text NOT NULL,
+	created_at timestamptz NOT NULL,
+	last_seen  timestamptz NOT NULL,
+	expires_at timestamptz NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS login_failures (
+	id  bigserial PRIMARY KEY,
+	key text NOT NULL,
+	at  timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
+
+CREATE TABLE IF NOT EXISTS signing_keys (
+	id          text PRIMARY KEY,
+	account     text NOT NULL,
+	role        text NOT NULL,
+	court       text NOT NULL,
+	name_latin  text NOT NULL,
+	name_arabic text NOT NULL,
+	public      bytea NOT NULL,
+	sealed      bytea NOT NULL,
+	created_at  timestamptz NOT NULL,
+	retired_at  timestamptz
+);
+
+CREATE SEQUENCE IF NOT EXISTS extract_serial;
+
+CREATE TABLE IF NOT EXISTS extracts (
+	number      text PRIMARY KEY,
+	kiosk_id    text NOT NULL,
+	request_id  text NOT NULL,
+	tracking    text NOT NULL,
+	court       text NOT NULL,
+	issued_at   timestamptz NOT NULL,
+	issued_by   text NOT NULL,
+	prosecutor  text NOT NULL,
+	fragment    text NOT NULL,
+	endorsed_at timestamptz,
+	document    bytea NOT NULL,
+	UNIQUE (kiosk_id, request_id)
+);
+CREATE INDEX IF NOT EXISTS extracts_issued ON extracts (issued_at DESC, number DESC);
+CREATE INDEX IF NOT EXISTS extracts_tracking ON extracts (tracking);
 `

@@ -102,6 +102,54 @@ type Store interface {
 	AddAudit(ctx context.Context, e AuditEntry) error
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
 
+	// The web console's sessions (sync/registry/console), kept in the
+	// store so that several registry processes share them.
+	//
+	// CreateSession records a new session (ErrExists if its hash is
+	// known); Session returns one (ErrNotFound); TouchSession sets its
+	// LastSeen (ErrNotFound); DeleteSession removes it (nil if absent);
+	// PurgeSessions removes the sessions that ended by ExpiresAt <= now or
+	// were idle since before idleBefore, and says how many.
+	CreateSession(ctx context.Context, s ConsoleSession) error
+	Session(ctx context.Context, hash wire.Hash) (ConsoleSession, error)
+	TouchSession(ctx context.Context, hash wire.Hash, at time.Time) error
+	DeleteSession(ctx context.Context, hash wire.Hash) error
+	PurgeSessions(ctx context.Context, now, idleBefore time.Time) (int, error)
+
+	// Failed sign-ins, counted per key ("account:NAME", "addr:IP") to
+	// throttle guessing. LoginFailures returns the times of key's failures
+	// at or after since, oldest first; ClearLoginFailures forgets key's;
+	// PurgeLoginFailures forgets every failure before before.
+	AddLoginFailure(ctx context.Context, key string, at time.Time) error
+	LoginFailures(ctx context.Context, key string, since time.Time) ([]time.Time, error)
+	ClearLoginFailures(ctx context.Context, key string) error
+	PurgeLoginFailures(ctx context.Context, before time.Time) (int, error)
+
+	// Signing keys of clerks and prosecutors for the bulletin n°3.
+	// PutSigningKey records a new key (ErrExists if its id is known);
+	// SigningKey returns one; SigningKeys returns all, retired ones
+	// included (extracts they signed still verify), ordered by id;
+	// RetireSigningKey marks one retired (ErrNotFound).
+	PutSigningKey(ctx context.Context, k SigningKey) error
+	SigningKey(ctx context.Context, id string) (SigningKey, error)
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	RetireSigningKey(ctx context.Context, id string, at time.Time) error
+
+	// Issued bulletin n°3 extracts. NextExtractSerial returns a number
+	// never returned before (1, 2, 3… without reuse, gaps allowed);
+	// PutExtract records a new extract (ErrExists if its number is known
+	// or its request already has one); Endorse records the prosecutor's
+	// endorsement of an extract not yet endorsed (ErrExists if it is,
+	// ErrNotFound) with the document now carrying both signatures;
+	// Extract and ExtractOf return one by number or by request;
+	// Extracts lists, newest issue first.
+	NextExtractSerial(ctx context.Context) (uint64, error)
+	PutExtract(ctx context.Context, x IssuedExtract) error
+	Endorse(ctx context.Context, number string, document []byte, at time.Time) (IssuedExtract, error)
+	Extract(ctx context.Context, number string) (IssuedExtract, error)
+	ExtractOf(ctx context.Context, kioskID, requestID string) (IssuedExtract, error)
+	Extracts(ctx context.Context, f ExtractFilter) ([]IssuedExtract, error)
+
 	Close() error
 }
 
@@ -193,6 +241,9 @@ const (
 	RoleOperator Role = "operator" // the fleet, tokens, accounts
 	RoleClerk    Role = "clerk"    // one court's requests
 	RoleViewer   Role = "viewer"   // read only
+	// RoleProsecutor is a court's public prosecutor (procureur), who
+	// endorses the extracts the court's clerks issue.
+	RoleProsecutor Role = "prosecutor"
 )
 
 // Account is a person who signs in to the registry.
@@ -237,3 +288,65 @@ func (f Filter) PageSize() int {
 	}
 	return f.Limit
 }
+
+// ConsoleSession is a person signed in to the web console. The cookie
+// carries a random secret; the store keeps only its SHA-256.
+type ConsoleSession struct {
+	Hash      wire.Hash
+	Account   string
+	CSRF      string // the per-session token every form of the session carries
+	Addr      string // the client's address at sign-in
+	CreatedAt time.Time
+	LastSeen  time.Time
+	ExpiresAt time.Time // the session ends then, however active
+}
+
+// SigningKey is a clerk's or prosecutor's Ed25519 key for the bulletin
+// n°3. The private key is stored encrypted by the console.
+type SigningKey struct {
+	ID         string // the key id the extract names (kiosk/extract.Signature.KeyID)
+	Account    string
+	Role       Role // RoleClerk or RoleProsecutor
+	Court      string
+	NameLatin  string // the signer's name as printed under the signature
+	NameArabic string
+	Public     []byte // 32 bytes
+	Sealed     []byte // the private key, encrypted
+	CreatedAt  time.Time
+	RetiredAt  time.Time // zero while in use
+}
+
+// IssuedExtract is a bulletin n°3 the registry issued: signed by the
+// clerk at issue, then endorsed by the prosecutor.
+type IssuedExtract struct {
+	Number     string // "B3/2026/000042"
+	KioskID    string
+	RequestID  string
+	Tracking   string
+	Court      string
+	IssuedAt   time.Time
+	IssuedBy   string    // the clerk's account
+	Prosecutor string    // the prosecutor's account named to endorse
+	Fragment   string    // the verification code's signature fragment
+	EndorsedAt time.Time // zero until endorsed
+	// Document is the extract's JSON (kiosk/extract) with the signatures
+	// made so far. It holds personal data: only the court's clerk and
+	// prosecutor see it whole.
+	Document []byte
+}
+
+// Endorsed reports whether the prosecutor endorsed x.
+func (x IssuedExtract) Endorsed() bool { return !x.EndorsedAt.IsZero() }
+
+// ExtractFilter selects extracts for Extracts. Zero fields select
+// everything.
+type ExtractFilter struct {
+	Court      string
+	Tracking   string
+	Prosecutor string
+	Pending    bool // only those awaiting endorsement
+	Limit      int  // 0 means 100; at most 1000
+}
+
+// PageSize returns f.Limit bounded to 1..1000 (100 by default).
+func (f ExtractFilter) PageSize() int { return Filter{Limit: f.Limit}.PageSize() }

@@ -47,6 +47,11 @@ func Run(t *testing.T, open Open) {
 		{"Telemetry", testTelemetry},
 		{"Accounts", testAccounts},
 		{"Audit", testAudit},
+		{"Sessions", testSessions},
+		{"LoginFailures", testLoginFailures},
+		{"SigningKeys", testSigningKeys},
+		{"Extracts", testExtracts},
+		{"ExtractsConcurrentEndorse", testExtractsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
