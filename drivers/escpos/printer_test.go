@@ -113,7 +113,7 @@ func (r *rig) waitHealth(t *testing.T, want drivers.State) {
 }
 
 // waitReady waits until the printer holds a port and answers.
-func waitReady(t *testing.T, p *escpos.Printer) {
+func waitReady(t testing.TB, p *escpos.Printer) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
