@@ -420,7 +420,7 @@ func (s *Store) Requests(ctx context.Context, f store.Filter) ([]store.Request, 
 			if err != nil {
 				return err
 			}
-			if f.State != "" && rec.State != f.State {
+			if (f.State != "" && rec.State != f.State) || (f.Service != "" && rec.Item.Service != f.Service) {
 				continue
 			}
 			out = append(out, rec.request())

@@ -437,13 +437,11 @@ func (s *Store) Request(ctx context.Context, kioskID, requestID string) (store.R
 }
 
 func (s *Store) Requests(ctx context.Context, f store.Filter) ([]store.Request, error) {
-	q := `SELECT ` + requestColumns + ` FROM requests WHERE ($1 = '' OR court = $1) AND ($2 = '' OR state = $2)`
-	args := []any{f.Court, string(f.State)}
+	q := `SELECT ` + requestColumns + ` FROM requests WHERE ($1 = '' OR court = $1) AND ($2 = '' OR state = $2) AND ($4 = '' OR service = $4)`
+	args := []any{f.Court, string(f.State), 0, f.Service}
 	if f.After != nil {
-		q += ` AND (received_at, kiosk_id, request_id) > ($4, $5, $6)`
-		args = append(args, 0, us(f.After.ReceivedAt), f.After.KioskID, f.After.RequestID)
-	} else {
-		args = append(args, 0)
+		q += ` AND (received_at, kiosk_id, request_id) > ($5, $6, $7)`
+		args = append(args, us(f.After.ReceivedAt), f.After.KioskID, f.After.RequestID)
 	}
 	q += ` ORDER BY received_at, kiosk_id, request_id LIMIT $3`
 	args[2] = f.PageSize()

@@ -215,8 +215,9 @@ type Request struct {
 
 // Filter selects requests for Requests. Zero fields select everything.
 type Filter struct {
-	Court string
-	State request.State
+	Court   string
+	State   request.State
+	Service string // a pack's service id: "bulletin3"
 	// After continues a listing after the request with this reception time,
 	// kiosk id and request id (the last of the previous page).
 	After *Request

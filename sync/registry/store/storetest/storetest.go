@@ -513,8 +513,11 @@ func testRequests(t *testing.T, s store.Store) {
 		it := Item(kiosk, i, fmt.Sprintf("sealed-%d", i))
 		if i >= 4 {
 			it.Court = "tpi-rabat"
-			it.BodyHash = it.ComputeBodyHash()
 		}
+		if i == 2 || i == 6 {
+			it.Service = "civil_status"
+		}
+		it.BodyHash = it.ComputeBodyHash()
 		all = append(all, it)
 		if _, err := s.Ingest(ctx, kiosk, []wire.RequestItem{it}, T0.Add(time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
@@ -554,6 +557,9 @@ func testRequests(t *testing.T, s store.Store) {
 		{"page", store.Filter{Court: "tpi-casablanca", Limit: 2}, "01"},
 		{"next page", store.Filter{Court: "tpi-casablanca", Limit: 2, After: &casa[1]}, "23"},
 		{"after the last", store.Filter{Court: "tpi-casablanca", After: &casa[3]}, ""},
+		{"service", store.Filter{Service: "civil_status"}, "26"},
+		{"court and service", store.Filter{Court: "tpi-casablanca", Service: "bulletin3"}, "013"},
+		{"service, state, page", store.Filter{Service: "bulletin3", State: request.Acknowledged, Limit: 2, After: &casa[0]}, "13"},
 	} {
 		got, err := s.Requests(ctx, tt.f)
 		if err != nil || ids(got) != tt.want {
