@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"bidi":  {runBidi, "print logical lines in visual order"},
 	"mrz":   {runMRZ, "parse and check MRZ lines read on standard input"},
 	"pack":  {runPack, "check a country pack file"},
+	"print": {runPrint, "write the ESC/POS bytes of a sample receipt"},
 }
 
 func usage(w io.Writer) {

@@ -349,6 +349,9 @@ func CallbackTicket(p *pack.Pack, lang string, k Kiosk, c Callback) (Document, e
 		b.row("help.call_centre", p.CallCentre)
 	}
 	b.rule()
+	if c.Tracking != "" {
+		b.qr(c.Tracking.QRPayload(p.TrackingQRBase))
+	}
 	b.para(b.msg("callback.keep"), Start)
 	return b.end()
 }
