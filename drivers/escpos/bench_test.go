@@ -60,6 +60,8 @@ func BenchmarkReceipt(b *testing.B) {
 				b.ReportMetric(float64(s.Floor), "floor-bytes")
 				b.ReportMetric(float64(wire.WireTime(s.Floor).Milliseconds()), "floor-wire-ms")
 				b.ReportMetric(float64(s.RasterBytes), "raster-bytes")
+				b.ReportMetric(float64(s.QRBytes), "qr-bytes")
+				b.ReportMetric(float64(s.TextBytes), "text-bytes")
 				b.ReportMetric(float64(s.RasterLines), "raster-lines")
 				b.ReportMetric(float64(s.NativeLines), "native-lines")
 				b.ReportMetric(float64(len(job.Chunks)), "chunks")

@@ -427,7 +427,7 @@ func (l *layout) raster(bm *Bitmap) (int, error) {
 // qr prints payload as a QR code at level M, centred, with a quiet zone of
 // blank paper around it.
 func (l *layout) qr(payload string) error {
-	start := len(l.cur)
+	start := l.emitted()
 	l.job.Stats.Floor += len(payload) + 1
 	q, err := qrcode.New(payload, qrcode.Medium)
 	if err != nil {
@@ -490,9 +490,18 @@ func (l *layout) qr(payload string) error {
 	}
 	l.cur = AppendFeedDots(l.cur, quiet)
 	l.advance(quiet)
-	l.job.Stats.QRBytes += len(l.cur) - start
+	l.job.Stats.QRBytes += l.emitted() - start
 	l.flush()
 	return nil
+}
+
+// emitted returns the bytes laid out so far.
+func (l *layout) emitted() int {
+	n := len(l.cur)
+	for _, c := range l.job.Chunks {
+		n += len(c)
+	}
+	return n
 }
 
 // rule draws a line across the paper: the code page's box-drawing

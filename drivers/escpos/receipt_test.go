@@ -137,8 +137,10 @@ func checkReceipt(t *testing.T, prof Profile, doc receipt.Document, png string) 
 	if job.Rows != res.Rows() || job.Preview.H != res.Rows() {
 		t.Errorf("job rows %d, preview %d, decoded paper %d: want them equal", job.Rows, job.Preview.H, res.Rows())
 	}
-	if job.Stats.Bytes != len(job.Bytes()) {
-		t.Errorf("Stats.Bytes = %d, want %d", job.Stats.Bytes, len(job.Bytes()))
+	if s := job.Stats; s.Bytes != len(job.Bytes()) {
+		t.Errorf("Stats.Bytes = %d, want %d", s.Bytes, len(job.Bytes()))
+	} else if other := s.Bytes - s.TextBytes - s.RasterBytes - s.QRBytes; other < 0 || other > 400 {
+		t.Errorf("stats: %d bytes = %d text + %d raster + %d QR + %d other; want the other (feeds, init, cut) under 400", s.Bytes, s.TextBytes, s.RasterBytes, s.QRBytes, other)
 	}
 	// Headings and paragraphs the code page holds are native text.
 	text := strings.Join(strings.Fields(res.Text()), "")
