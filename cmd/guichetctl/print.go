@@ -26,6 +26,7 @@ const (
 
 const printUsage = `usage: guichetctl print sample --kind KIND --lang LANG [--tracking NUMBER]
                               --escpos FILE [--png FILE] [--pack CODE] [--printer WIDTH]
+       guichetctl print sample --kind extract --lang LANG --pdf FILE [--pack CODE]
 
 Writes the exact ESC/POS bytes the kiosk sends its receipt printer for a
 sample document, and optionally a preview image drawn by the kiosk's own
@@ -33,8 +34,8 @@ rasteriser (native text in the bundled Latin font on the printer's grid).
 Send the bytes to a printer to check it: cat FILE > /dev/usb/lp0.
 
 kinds: receipt (a request's receipt), payment, callback, slip (pay at the
-counter), testpage, diagnostics. The laser document (extract) is not part
-of this build.
+counter), testpage, diagnostics; extract is the laser printer's PDF of a
+sample bulletin n°3, signed with public sample keys.
 
 Without --tracking, a fresh sample tracking number is generated.
 FILE - writes the bytes to standard output.
@@ -78,11 +79,12 @@ func printSample(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprint(fs.Output(), printUsage)
 		fs.PrintDefaults()
 	}
-	kindName := fs.String("kind", "", "receipt, payment, callback, slip, testpage or diagnostics")
+	kindName := fs.String("kind", "", "receipt, payment, callback, slip, testpage, diagnostics or extract")
 	lang := fs.String("lang", "", "language of the document (ar, fr, zgh, en in Morocco)")
 	number := fs.String("tracking", "", "tracking number to print (default: a fresh sample one)")
 	out := fs.String("escpos", "", "file to write the ESC/POS bytes to (- for standard output)")
 	pngOut := fs.String("png", "", "file to write a preview image to")
+	pdfOut := fs.String("pdf", "", "file to write the laser document to (--kind extract; - for standard output)")
 	packCode := fs.String("pack", "ma", "country pack: "+strings.Join(pack.EmbeddedCodes(), ", "))
 	width := fs.String("printer", escpos.Receipt80mm.Name, "printer profile: 80mm or 58mm")
 	usage := func(err error) error {
@@ -99,7 +101,7 @@ func printSample(ctx context.Context, c *cli, args []string) error {
 		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *kindName == "extract" {
-		return &exitError{code: printExitUsage, err: errors.New("--kind extract: the laser document is not part of this build")}
+		return sampleExtract(ctx, c, *packCode, *lang, *pdfOut)
 	}
 	kind, ok := printKinds[*kindName]
 	if !ok {

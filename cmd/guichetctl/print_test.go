@@ -103,7 +103,7 @@ func TestPrintRefuses(t *testing.T) {
 		{[]string{"print"}, 2, "missing command"},
 		{[]string{"print", "scan"}, 2, "unknown command"},
 		{[]string{"print", "sample", "--kind", "menu", "--lang", "fr", "--escpos", out}, 2, `--kind "menu"`},
-		{[]string{"print", "sample", "--kind", "extract", "--lang", "fr", "--pdf", out}, 2, ""},
+		{[]string{"print", "sample", "--kind", "extract", "--lang", "fr"}, 2, "--pdf FILE is required"},
 		{[]string{"print", "sample", "--kind", "receipt", "--lang", "de", "--escpos", out}, 2, `--lang "de"`},
 		{[]string{"print", "sample", "--kind", "receipt", "--lang", "ar", "--pack", "tg", "--escpos", out}, 2, "pack tg has fr"},
 		{[]string{"print", "sample", "--kind", "receipt", "--lang", "fr"}, 2, "--escpos FILE is required"},
