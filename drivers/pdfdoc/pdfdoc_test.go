@@ -80,6 +80,7 @@ func TestRenderText(t *testing.T) {
 			"هوية المعني بالأمر", "B3/2026/004217", "BE123456", "12/03/1990",
 			"https://verif.justice.gov.ma/v/K7MX4HQ9XR33.",
 		}},
+		{"ma", "zgh", []string{"ⵜⴰⴳⵍⴷⵉⵜ ⵏ ⵍⵎⵖⵔⵉⴱ", "ⴰⵙⵓⴼⵖ ⵏ ⵓⵙⵊⵊⵍ ⴰⵏⵣⵣⴰⵔⴼⵓ", "ⵡⴰⵍⵓ", "EL AMRANI", "B3/2026/004217"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code+"_"+tt.lang, func(t *testing.T) {
