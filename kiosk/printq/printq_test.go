@@ -2,6 +2,7 @@ package printq
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -425,4 +426,34 @@ func TestQueue(t *testing.T) {
 	if all, _ := q.Jobs(); len(all) != 1 || all[0].ID != b.ID {
 		t.Errorf("Jobs() after prune = %v", all)
 	}
+}
+
+// FuzzDecodeJob: the stored-job decoder never panics, and what it accepts
+// stores back to a job it reads the same.
+func FuzzDecodeJob(f *testing.F) {
+	j := Job{ID: 7, Document: sample(f, newNumber(f, 7)), State: Held, Fault: FaultPaperOut, Attempts: 1, CreatedAt: start, UpdatedAt: start}
+	v, err := json.Marshal(j)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v)
+	f.Add([]byte(`{"id":1,"state":"flying","document":{"kind":"request","lang":"fr","blocks":[{"kind":"cut"}]}}`))
+	f.Add([]byte(`{"id":1,"state":"pending","document":{"kind":"request","lang":"fr","blocks":[]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		j, err := decodeJob(b)
+		if err != nil {
+			return
+		}
+		again, err := json.Marshal(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j2, err := decodeJob(again)
+		if err != nil {
+			t.Fatalf("a job that decoded does not decode again: %v", err)
+		}
+		if diff := cmp.Diff(j, j2); diff != "" {
+			t.Fatalf("round trip (-first +second):\n%s", diff)
+		}
+	})
 }

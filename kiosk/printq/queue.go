@@ -136,6 +136,13 @@ func decodeJob(v []byte) (Job, error) {
 	if !slices.Contains(States, j.State) {
 		return Job{}, fmt.Errorf("printq: stored job %d: unknown state %q", j.ID, j.State)
 	}
+	if j.ID == 0 {
+		return Job{}, errors.New("printq: stored job without an id")
+	}
+	// A missing document is never decoded, so never validated: check it.
+	if err := j.Document.Validate(); err != nil {
+		return Job{}, fmt.Errorf("printq: stored job %d: %w", j.ID, err)
+	}
 	return j, nil
 }
 
