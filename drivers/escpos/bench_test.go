@@ -233,4 +233,3 @@ func BenchmarkStatusQuery(b *testing.B) {
 	}
 	b.ReportMetric(float64(wire.WireTime(16).Microseconds())/1000, "wire-ms")
 }
-
