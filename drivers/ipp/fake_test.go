@@ -379,3 +379,28 @@ func TestConfig(t *testing.T) {
 }
 
 func cmpDiff(want, got any) string { return cmp.Diff(want, got) }
+
+// TestFakeWatchWhilePrinting: the technician screen's Watch and a Print
+// share one Printer (run with -race).
+func TestFakeWatchWhilePrinting(t *testing.T) {
+	f := &fakeServer{printer: printerAttrs(3, true, ""), jobs: []fakeJob{{state: 3}, {state: 5}, {state: 9}}}
+	p := startFake(t, f)
+	ctx, cancel := context.WithCancel(context.Background())
+	watched := make(chan int)
+	go func() {
+		n := 0
+		p.Watch(ctx, func(e Event) {
+			if _, ok := e.(PrinterChanged); ok {
+				n++
+			}
+		})
+		watched <- n
+	}()
+	if _, err := p.Print(context.Background(), testDoc, nil); err != nil {
+		t.Errorf("Print() error: %v", err)
+	}
+	cancel()
+	if n := <-watched; n != 1 {
+		t.Errorf("Watch reported %d PrinterChanged for an unchanging printer, want 1", n)
+	}
+}

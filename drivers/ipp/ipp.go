@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -164,7 +165,7 @@ type Printer struct {
 	adapter *goipp.HttpAdapter
 	clock   clock.Clock
 	log     *slog.Logger
-	reqID   int32
+	reqID   atomic.Int32 // Watch and Print may run at once
 }
 
 // Option configures a Printer.
@@ -208,8 +209,7 @@ func (p *Printer) printerURI() string {
 
 // send sends one request to the queue's URL and classifies failures.
 func (p *Printer) send(ctx context.Context, op string, req *goipp.Request, notFound error) (*goipp.Response, error) {
-	p.reqID++
-	req.RequestId = p.reqID
+	req.RequestId = p.reqID.Add(1)
 	req.OperationAttributes[goipp.AttributePrinterURI] = p.printerURI()
 	req.OperationAttributes[goipp.AttributeRequestingUserName] = p.cfg.User
 	resp, err := p.adapter.SendRequestContext(ctx, p.adapter.GetHttpUri("printers", url.PathEscape(p.cfg.Queue)), req, nil)
