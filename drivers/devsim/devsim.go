@@ -1,5 +1,5 @@
 // Package devsim runs the kiosk's emulated peripherals together — the
-// ID-card reader, the QR scanner and the payment terminal on
+// ID-card reader, the QR scanner, the receipt printer and the payment terminal on
 // pseudo-terminals behind stable paths, as udev would name them under
 // /dev/guichet — and takes text commands that script them: insert a card,
 // show a code, decline a payment, send noise, unplug, replug.
@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"guichet/drivers/escpos/escpossim"
 	"guichet/drivers/idscan/idscansim"
 	"guichet/drivers/payterm/paytermsim"
 	"guichet/drivers/qrscan/qrscansim"
@@ -43,6 +44,7 @@ type Devices struct {
 	ID      *idscansim.Sim
 	QR      *qrscansim.Sim
 	Payment *paytermsim.Sim
+	Printer *escpossim.Sim
 }
 
 // Start makes every device.
@@ -66,12 +68,16 @@ func Start(cfg Config) (*Devices, error) {
 		d.Close()
 		return nil, fmt.Errorf("devsim: payment terminal: %w", err)
 	}
+	if d.Printer, err = escpossim.New(cfg.Dir, escpossim.Options{}); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("devsim: receipt printer: %w", err)
+	}
 	return d, nil
 }
 
 // Paths lists each device's stable path by name, for the kiosk's flags.
 func (d *Devices) Paths() map[string]string {
-	return map[string]string{"idscan": d.ID.Path(), "qrscan": d.QR.Path(), "payterm": d.Payment.Path()}
+	return map[string]string{"idscan": d.ID.Path(), "qrscan": d.QR.Path(), "payterm": d.Payment.Path(), "receipt": d.Printer.Path()}
 }
 
 // Close unplugs every device.
@@ -85,6 +91,9 @@ func (d *Devices) Close() error {
 	}
 	if d.Payment != nil {
 		errs = append(errs, d.Payment.Close())
+	}
+	if d.Printer != nil {
+		errs = append(errs, d.Printer.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -100,6 +109,8 @@ const Help = `commands:
   qr scan TEXT            show a code to the scanner (sent when it is armed)
   qr noise N | half | withdraw | unplug | replug | status
   pay approve | decline [REASON] | timeout | status
+  printer paper-out | paper-out-after ROWS | load-paper [ROWS] | cover-open | cover-close
+  printer silent on|off | unplug | replug | save DIR | status
   gpio press|release|bounce INPUT   (presence, servicekey, paperlow, help)
   gpio leds | status
   paths                   print the devices' paths
@@ -123,6 +134,8 @@ func (d *Devices) Exec(ctx context.Context, line string) (string, error) {
 		return d.QR.Exec(rest)
 	case "pay":
 		return d.Payment.Exec(rest)
+	case "printer":
+		return d.Printer.Exec(rest)
 	case "gpio":
 		return d.gpio(ctx, rest)
 	}

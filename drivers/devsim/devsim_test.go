@@ -154,3 +154,17 @@ func TestGPIOCommandsGoToTheKioskSocket(t *testing.T) {
 		t.Errorf("the kiosk got %q, want %q", cmd, "press presence")
 	}
 }
+
+func TestPrinterCommands(t *testing.T) {
+	d := start(t, "")
+	if out, err := d.Exec(context.Background(), "printer paper-out"); err != nil {
+		t.Fatalf("printer paper-out: %q, %v", out, err)
+	}
+	out, err := d.Exec(context.Background(), "printer status")
+	if err != nil || !strings.Contains(strings.ToLower(out), "paper") {
+		t.Fatalf("printer status = %q, %v, want the paper state", out, err)
+	}
+	if _, ok := d.Paths()["receipt"]; !ok {
+		t.Error("no receipt printer path")
+	}
+}
