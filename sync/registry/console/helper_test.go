@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -322,4 +324,14 @@ func (e *env) audited(actor, action, subject string) bool {
 		}
 	}
 	return false
+}
+
+func sha256Of(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+// httptestServer serves h on a loopback port for the test and returns its
+// URL.
+func httptestServer(t testing.TB, h http.Handler) string {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.URL
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -92,7 +93,7 @@ func (c *Console) handleAlerts(w http.ResponseWriter, r *http.Request, v visit) 
 type tokensData struct {
 	Courts  []courtOption
 	Issued  *registry.IssuedToken
-	QR      string // data: URI of the token's QR code (PNG)
+	QR      template.URL // data: URI of the token's QR code (PNG), built here from the PNG bytes
 	Court   string
 	Kiosk   string
 	Hours   int
@@ -138,7 +139,7 @@ func (c *Console) handleIssueToken(w http.ResponseWriter, r *http.Request, v vis
 		c.internal(w, r, &v, "token QR", err)
 		return
 	}
-	d.Issued, d.QR = &tok, "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png)
+	d.Issued, d.QR = &tok, template.URL("data:image/png;base64,"+base64.StdEncoding.EncodeToString(png))
 	c.render(w, r, http.StatusCreated, "tokens", &v, pageData{Title: "Jetons d'enrôlement", Nav: "tokens", Notice: "Jeton émis : il ne sera plus affiché après cette page.", Data: d})
 }
 
