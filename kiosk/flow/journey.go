@@ -20,6 +20,12 @@ func (f *Flow) tap(fx *effects, id string) {
 	}
 	fx.touch = true
 	switch id {
+	case TapLargeText, TapHighContrast, TapSpeech:
+		if st.kind == KindAttract {
+			f.wake(fx) // the toggle applies to the session it starts
+		}
+	}
+	switch id {
 	case TapExtend:
 		fx.extend = true
 		st.countdown = nil

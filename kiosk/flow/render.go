@@ -116,7 +116,10 @@ func (f *Flow) render() Screen {
 		s.Lines = append(s.Lines, Line{Text: f.msgf(st.j.notice.key, st.j.notice.args), Role: st.j.notice.role})
 	}
 	switch st.kind {
-	case KindAttract, KindLanguage, KindTechPIN, KindTechnician:
+	case KindTechPIN, KindTechnician:
+	case KindAttract, KindLanguage:
+		// The accessibility toggles only: a language is chosen below.
+		s.Toolbar = f.accessToggles()
 	default:
 		s.Toolbar = f.toolbar()
 	}
@@ -149,11 +152,7 @@ func (f *Flow) toolbar() []Button {
 	if st.kind != KindHelp && !st.busy {
 		tb = append(tb, Button{ID: TapHelp, Label: f.msg("nav.help")})
 	}
-	tb = append(tb,
-		Button{ID: TapLargeText, Label: f.msg("access.large_text"), Selected: st.access.LargeText},
-		Button{ID: TapHighContrast, Label: f.msg("access.contrast"), Selected: st.access.HighContrast},
-		Button{ID: TapSpeech, Label: f.msg("access.speech"), Selected: st.access.Speech},
-	)
+	tb = append(tb, f.accessToggles()...)
 	if len(f.p.Languages) > 1 {
 		for _, l := range f.p.Languages {
 			if l.Code != st.lang {
@@ -162,6 +161,17 @@ func (f *Flow) toolbar() []Button {
 		}
 	}
 	return tb
+}
+
+// accessToggles are larger text, high contrast and speech, one tap away on
+// every screen.
+func (f *Flow) accessToggles() []Button {
+	a := f.st.access
+	return []Button{
+		{ID: TapLargeText, Label: f.msg("access.large_text"), Selected: a.LargeText},
+		{ID: TapHighContrast, Label: f.msg("access.contrast"), Selected: a.HighContrast},
+		{ID: TapSpeech, Label: f.msg("access.speech"), Selected: a.Speech},
+	}
 }
 
 func (f *Flow) status() Status {

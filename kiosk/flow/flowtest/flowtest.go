@@ -373,6 +373,7 @@ type Kit struct {
 	Technician *Technician
 	Speaker    *Speaker
 	changes    atomic.Int64
+	onChange   atomic.Value // func()
 	// Async runs blocking work on goroutines, as the kiosk does, instead
 	// of inline; set it before the work starts.
 	Async atomic.Bool
@@ -442,8 +443,13 @@ func New(tb testing.TB, code string, cfg flow.Config) *Kit {
 		Pack: p, Store: k.Store, Payments: k.Payments, Receipts: k.Printer, Fines: k.Fines,
 		Directory: k.Directory, Tracker: k.Tracker, Extracts: k.Extracts, Documents: k.Laser,
 		Technician: k.Technician, Speaker: k.Speaker, Clock: clk,
-		Rand:    bytes.NewReader(bytes.Repeat([]byte("guichet-rand-src"), 1<<12)),
-		Changed: func() { k.changes.Add(1) },
+		Rand: bytes.NewReader(bytes.Repeat([]byte("guichet-rand-src"), 1<<12)),
+		Changed: func() {
+			k.changes.Add(1)
+			if fn, ok := k.onChange.Load().(func()); ok {
+				fn()
+			}
+		},
 		Go: func(f func()) {
 			if k.Async.Load() {
 				go f()
@@ -459,6 +465,10 @@ func New(tb testing.TB, code string, cfg flow.Config) *Kit {
 	tb.Cleanup(f.Close)
 	return k
 }
+
+// OnChange sets what the flow's Changed also calls: the touchscreen's
+// Changed, in the UI's tests.
+func (k *Kit) OnChange(fn func()) { k.onChange.Store(fn) }
 
 // Changes counts the flow's Changed calls.
 func (k *Kit) Changes() int64 { return k.changes.Load() }
