@@ -66,11 +66,11 @@ func (c *Console) lookup(r *http.Request, code string) *extract.Extract {
 		e, err := extract.Parse(x.Document)
 		if err != nil {
 			c.log.Error("console: verify: stored extract does not parse", "number", x.Number, "err", err)
-			return nil
+			continue
 		}
 		if err := c.verify(ctx, e, x.KioskID); err != nil {
 			c.log.Warn("console: verify: stored extract does not verify", "number", x.Number, "err", err)
-			return nil
+			continue // another record may hold the genuine one
 		}
 		return e
 	}
