@@ -364,6 +364,12 @@ func (f *Flow) Scanned(payload string) {
 	f.update(func(fx *effects) { f.scanned(fx, payload) })
 }
 
+// ScanFailed is a read the QR reader could not complete; reason is one of
+// kiosk/scan's message keys (scan.Messages), as drivers/qrscan reports it.
+func (f *Flow) ScanFailed(reason string) {
+	f.update(func(fx *effects) { f.scanFailed(fx, reason) })
+}
+
 // ServiceKey is the technician's key switch (GPIO): turned on, the kiosk
 // wipes any citizen session and asks for the PIN; turned off, it leaves
 // technician mode.

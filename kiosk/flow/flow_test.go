@@ -915,3 +915,36 @@ func TestAccessibilityToggles(t *testing.T) {
 		t.Errorf("said %q, want the privacy title in Arabic", k.Speaker.Said)
 	}
 }
+
+func TestScanFailedTellsWhatToDo(t *testing.T) {
+	k := flowtest.New(t, "ma", flow.Config{})
+	k.ScanFailed("scan.incomplete") // attract: nothing to say yet
+	if got := k.Screen().Kind; got != flow.KindAttract {
+		t.Fatalf("a failed scan at attract moved to %s", got)
+	}
+	walkTo(t, k, flowtest.Plan{Lang: "ar", Service: "tracking"}, flow.KindTrackingInput)
+	for _, tc := range []struct{ reason, key string }{
+		{"scan.incomplete", "scan.incomplete"},
+		{"scan.too_long", "scan.too_long"},
+		{"garbage", "scan.unknown_code"},
+	} {
+		k.ScanFailed(tc.reason)
+		s := k.Screen()
+		if last := s.Lines[len(s.Lines)-1]; last.Text != k.Pack.Message("ar", tc.key) || last.Role != flow.RoleError {
+			t.Errorf("ScanFailed(%q): last line %+v, want %s", tc.reason, last, tc.key)
+		}
+	}
+}
+
+func TestAccessToggleWakesTheKiosk(t *testing.T) {
+	k := flowtest.New(t, "ma", flow.Config{})
+	k.Must(t, flow.TapHighContrast)
+	s := k.Screen()
+	if s.Kind != flow.KindLanguage || !s.Access.HighContrast {
+		t.Fatalf("contrast from attract: %s %+v", s.Kind, s.Access)
+	}
+	k.Must(t, flow.TapBack)
+	if s := k.Screen(); s.Kind != flow.KindAttract || s.Access.HighContrast {
+		t.Errorf("back to attract: %s %+v, want the settings gone with the session", s.Kind, s.Access)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"guichet/kiosk/audit"
 	"guichet/kiosk/form"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/scan"
@@ -889,6 +890,23 @@ func (f *Flow) scanned(fx *effects, payload string) {
 		f.lookupFines(fx, FineQuery{PVNumber: r.FinePV})
 	default:
 		fx.changed = false
+	}
+}
+
+func (f *Flow) scanFailed(fx *effects, reason string) {
+	if !slices.Contains(scan.Messages, reason) {
+		reason = scan.MsgUnknownCode
+	}
+	st := &f.st
+	switch {
+	case st.kind == KindTechnician && st.tech.scanArmed:
+		st.tech.result = &notice{key: reason, role: RoleError}
+		f.recordAudit(audit.Technician, "tech.test_scan", "qr_reader", "failed "+reason)
+	case !f.screen.Accepts.Code || st.busy || st.kind == KindAttract:
+		fx.changed = false
+	default:
+		fx.touch = true
+		st.j.notice = &notice{key: reason, role: RoleError}
 	}
 }
 

@@ -12,7 +12,10 @@ import (
 func (f *Flow) render() Screen {
 	st := &f.st
 	s := Screen{Kind: st.kind, Lang: st.lang, Seq: f.seq, Access: st.access, Busy: st.busy}
-	if l, ok := f.p.Language(st.lang); ok {
+	if s.Lang == "" && st.kind != KindAttract && st.kind != KindLanguage {
+		s.Lang = f.lang() // technician mode: the pack's default language
+	}
+	if l, ok := f.p.Language(s.Lang); ok {
 		s.RTL = l.RTL
 	}
 	s.Status = f.status()
