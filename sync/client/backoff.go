@@ -10,8 +10,9 @@ import (
 // backoff spaces retries: the wait doubles from min to max with each
 // failure, and each wait is drawn in [d/2, d) ("equal jitter") so that a
 // fleet that lost the registry together does not come back together. A
-// Retry-After from the registry is a floor: the wait is then that plus up
-// to a fifth more, for the same reason.
+// Retry-After from the registry is a floor: the wait is then drawn in
+// [retryAfter, 2·retryAfter), so that a fleet told "5 s" after a storm
+// comes back spread over the next 5 s rather than all at once.
 type backoff struct {
 	min, max time.Duration
 	rand     func() float64 // in [0, 1)
@@ -33,7 +34,7 @@ func (b *backoff) next(retryAfter time.Duration) time.Duration {
 	b.fails++
 	wait := d/2 + time.Duration(b.rand()*float64(d/2))
 	if retryAfter > 0 && wait < retryAfter {
-		wait = retryAfter + time.Duration(b.rand()*float64(retryAfter/5))
+		wait = retryAfter + time.Duration(b.rand()*float64(retryAfter))
 	}
 	return wait
 }

@@ -522,7 +522,7 @@ func TestRetryAfter(t *testing.T) {
 	if n := e.faults.count(wire.PathRequests); n != 1 {
 		t.Fatalf("%d sends 2.9 s after a 503 asking for 3 s, want 1", n)
 	}
-	fake.Advance(700 * time.Millisecond) // 3.6 s: Retry-After plus the largest jitter
+	fake.Advance(3100 * time.Millisecond) // 6 s: Retry-After plus the largest jitter
 	waitFor(t, 5*time.Second, "retry", func() bool {
 		h, _ := k.st.Health()
 		return h.QueueDepth == 0

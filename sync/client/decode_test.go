@@ -33,7 +33,7 @@ func TestBackoff(t *testing.T) {
 		{"capped", 0, 20, 0, 30 * time.Second},
 		{"capped after many", 0.5, 100, 0, 45 * time.Second},
 		{"retry-after is a floor", 0, 0, 10 * time.Second, 10 * time.Second},
-		{"retry-after jittered up", 0.5, 0, 10 * time.Second, 11 * time.Second},
+		{"retry-after jittered up", 0.5, 0, 10 * time.Second, 15 * time.Second},
 		{"backoff above retry-after", 0, 5, time.Second, 16 * time.Second},
 	}
 	for _, tt := range tests {

@@ -34,7 +34,8 @@
 // deletes its payload and raises an alarm (store.RefuseRequest); it is never
 // sent again. Anything else (network failure, 5xx, 503 with Retry-After)
 // leaves the outbox as it is and is retried with exponential backoff and
-// equal jitter, never sooner than Retry-After. An entry whose sealed payload
+// equal jitter, never sooner than Retry-After (and spread up to twice it,
+// so a fleet told to wait comes back spread out). An entry whose sealed payload
 // no longer matches its submission hash is alarmed and kept, never sent.
 //
 // # Change feed

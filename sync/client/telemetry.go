@@ -17,8 +17,17 @@ import (
 )
 
 // telemetryLoop reports telemetry at the settings' interval.
+// The first report waits a random part of the interval (at most 30 s), so
+// that a fleet starting together does not report together.
 func (c *Client) telemetryLoop(ctx context.Context) {
 	b := newBackoff(c.cfg.RetryMin, c.cfg.RetryMax, c.cfg.Rand)
+	first := c.Settings().TelemetryInterval.Std()
+	if first <= 0 {
+		first = c.cfg.TelemetryTime
+	}
+	if !c.pause(ctx, time.Duration(c.cfg.Rand()*float64(min(first, 30*time.Second))), nil) {
+		return
+	}
 	for ctx.Err() == nil {
 		every := c.Settings().TelemetryInterval.Std()
 		if every <= 0 {
