@@ -171,6 +171,7 @@ func (c *Console) handleHome(w http.ResponseWriter, r *http.Request) {
 
 type loginData struct {
 	Token, Name, Next string
+	Attempts, Minutes int
 }
 
 // safeNext keeps a post-sign-in destination only when it is a path of
@@ -186,7 +187,8 @@ func (c *Console) loginForm(w http.ResponseWriter, r *http.Request, status int, 
 	tok := random(24)
 	setCookie(w, loginCookie, tok, 30*time.Minute)
 	next := safeNext(r.FormValue("next"))
-	c.render(w, r, status, "login", nil, pageData{Title: "Connexion", Error: msg, Data: loginData{Token: tok, Name: name, Next: next}})
+	c.render(w, r, status, "login", nil, pageData{Title: "Connexion", Error: msg, Data: loginData{Token: tok, Name: name, Next: next,
+		Attempts: c.cfg.AccountAttempts, Minutes: minutes(c.cfg.LoginWindow)}})
 }
 
 func (c *Console) handleLoginPage(w http.ResponseWriter, r *http.Request) {
@@ -232,8 +234,14 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := clientAddr(r)
-	accountKey, addrKey := "account:"+name, "addr:"+addr
-	wait, err := c.throttled(ctx, accountKey, c.cfg.AccountAttempts)
+	addrKey, keys := "addr:"+addr, []string{"addr:" + addr}
+	var wait time.Duration
+	accountKey := ""
+	if wire.ValidKioskID(name) { // a name no account can have is counted against the address only
+		accountKey = "account:" + name
+		keys = append(keys, accountKey)
+		wait, err = c.throttled(ctx, accountKey, c.cfg.AccountAttempts)
+	}
 	if err == nil && wait <= 0 {
 		wait, err = c.throttled(ctx, addrKey, c.cfg.AddrAttempts)
 	}
@@ -250,8 +258,8 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := c.reg.Authenticate(ctx, name, password)
-	if err != nil || !wire.ValidKioskID(name) {
-		for _, k := range []string{accountKey, addrKey} {
+	if err != nil || accountKey == "" {
+		for _, k := range keys {
 			if err := c.st.AddLoginFailure(ctx, k, c.now()); err != nil {
 				c.log.Error("console: record failed sign-in", "err", err)
 			}
@@ -264,7 +272,7 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginForm(w, r, http.StatusUnauthorized, name, msg)
 		return
 	}
-	if err := c.st.ClearLoginFailures(ctx, accountKey); err != nil {
+	if err := c.st.ClearLoginFailures(ctx, accountKey); err != nil { // the address keeps its count
 		c.log.Warn("console: clear failed sign-ins", "err", err)
 	}
 	secret, now := random(32), c.now()

@@ -13,6 +13,7 @@ import (
 
 	"guichet/drivers/pdfdoc"
 	"guichet/kiosk/extract"
+	"guichet/kiosk/form"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/request"
 	"guichet/sync/registry"
@@ -168,7 +169,7 @@ func (c *Console) showRequest(w http.ResponseWriter, r *http.Request, v visit, r
 		d.Opened = true
 		if o.Personal != nil {
 			if err := json.Unmarshal(o.Personal, &pd); err == nil {
-				d.Personal = personalRows(p, req.Service, pd)
+				d.Personal = c.personalRows(p, req.Service, pd)
 			} else {
 				d.Personal = []personalRow{{"Données", string(o.Personal)}}
 			}
@@ -229,9 +230,29 @@ func verifyPath(u string) string {
 	return "/v/" + u[i+1:]
 }
 
+// The console's words for what the card reader and the payment give.
+var (
+	cardLabels = map[string]string{
+		"surname": "nom", "given_names": "prénoms", "birth_date": "date de naissance", "expiry_date": "date d'expiration",
+		"document_number": "n° du document", "national_number": "n° national", "sex": "sexe", "nationality": "nationalité",
+	}
+	paymentLabels = map[string]string{
+		"method": "moyen", "kind": "type", "amount": "montant", "currency": "devise", "authorisation": "autorisation",
+		"provider_ref": "référence du prestataire", "payer_phone": "téléphone du payeur", "at_counter": "à la caisse", "pv_number": "n° de PV",
+	}
+)
+
+func labelOf(labels map[string]string, key string) string {
+	if l, ok := labels[key]; ok {
+		return l
+	}
+	return strings.ReplaceAll(key, "_", " ")
+}
+
 // personalRows labels the payload with the pack form's words, in the
-// form's order; what the form does not name follows as is.
-func personalRows(p *pack.Pack, service string, pd personalData) []personalRow {
+// form's order; what the form does not name follows as is. Court fields
+// show the court's name.
+func (c *Console) personalRows(p *pack.Pack, service string, pd personalData) []personalRow {
 	var rows []personalRow
 	seen := map[string]bool{}
 	if p != nil {
@@ -241,6 +262,9 @@ func personalRows(p *pack.Pack, service string, pd personalData) []personalRow {
 					label := p.Message("fr", fl.LabelKey())
 					if label == "" || label == fl.LabelKey() {
 						label = fl.ID
+					}
+					if fl.Type == form.TypeCourt {
+						val = c.courtName(val)
 					}
 					rows = append(rows, personalRow{label, val})
 				}
@@ -264,7 +288,7 @@ func personalRows(p *pack.Pack, service string, pd personalData) []personalRow {
 	}
 	slices.Sort(card)
 	for _, id := range card {
-		rows = append(rows, personalRow{"Carte : " + strings.ReplaceAll(id, "_", " "), pd.Card[id]})
+		rows = append(rows, personalRow{"Carte : " + labelOf(cardLabels, id), pd.Card[id]})
 	}
 	for _, part := range []struct {
 		label string
@@ -275,8 +299,13 @@ func personalRows(p *pack.Pack, service string, pd personalData) []personalRow {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
+		cur, _ := part.m["currency"].(string)
 		for _, k := range keys {
-			rows = append(rows, personalRow{part.label + " : " + strings.ReplaceAll(k, "_", " "), fmt.Sprint(part.m[k])})
+			v := fmt.Sprint(part.m[k])
+			if n, ok := part.m[k].(float64); ok && k == "amount" && n == float64(int64(n)) {
+				v = fmt.Sprintf("%d,%02d %s", int64(n)/100, int64(n)%100, cur)
+			}
+			rows = append(rows, personalRow{part.label + " : " + labelOf(paymentLabels, k), v})
 		}
 	}
 	return rows

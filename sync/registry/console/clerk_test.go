@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -215,6 +216,7 @@ func testClerkWorkflow(t *testing.T, e *env) {
 	}
 
 	// The PDF, for the court's clerk and prosecutor only.
+	var pdf string
 	for _, tt := range []struct {
 		p    *person
 		want int
@@ -222,6 +224,19 @@ func testClerkWorkflow(t *testing.T, e *env) {
 		status, body := tt.p.get(reqPath + "/extract.pdf?lang=fr")
 		if status != tt.want || (tt.want == http.StatusOK && !strings.HasPrefix(body, "%PDF-")) {
 			t.Errorf("GET extract.pdf = %d %.20q, want %d", status, body, tt.want)
+		}
+		if status == http.StatusOK {
+			pdf = body
+		}
+	}
+	if bin, err := exec.LookPath("pdftotext"); err == nil {
+		cmd := exec.Command(bin, "-", "-")
+		cmd.Stdin = strings.NewReader(pdf)
+		out, err := cmd.Output()
+		for _, w := range []string{x.Number, "EL AMRANI", "Conduite sans permis", "Nadia Benjelloun", "Youssef Alaoui", "verif.justice.gov.ma/v/" + code} {
+			if err != nil || !strings.Contains(string(out), w) {
+				t.Errorf("pdftotext(extract) lacks %q (%v)", w, err)
+			}
 		}
 	}
 	if !e.audited(clerk, "extract.pdf", x.Number) {
