@@ -1,12 +1,17 @@
 // Command guichet-registry is the ministry's central registry server.
 //
-//	guichet-registry init  -dir DIR -operator NAME [-password-file F] [-host NAME,…] [-database URL]
-//	guichet-registry serve -dir DIR [-addr HOST:PORT] [-database URL]
+//	guichet-registry init   -dir DIR -operator NAME [-password-file F] [-host NAME,…] [-database URL]
+//	guichet-registry serve  -dir DIR [-addr HOST:PORT] [-console HOST:PORT] [-console-http] [-database URL]
+//	guichet-registry keygen -dir DIR -account NAME [-name-latin N] [-name-arabic N] [-database URL]
 //
 // init creates the registry's CA, TLS key and certificate, HPKE key pair
 // and first operator account (password from -password-file, or from
-// GUICHET_REGISTRY_PASSWORD). serve runs the HTTPS API. Without -database
-// the store is bbolt in DIR; with a postgres:// URL it is PostgreSQL, and
+// GUICHET_REGISTRY_PASSWORD). serve runs the HTTPS API and the web console
+// (sync/registry/console) on its own address: HTTPS with the registry's
+// certificate, or plain HTTP on loopback with -console-http; -console ""
+// turns it off. keygen gives a clerk's or prosecutor's account a new
+// bulletin n°3 signing key and retires the old one. Without -database the
+// store is bbolt in DIR; with a postgres:// URL it is PostgreSQL, and
 // several serve processes may share it.
 package main
 
@@ -24,6 +29,7 @@ import (
 	"time"
 
 	"guichet/sync/registry"
+	"guichet/sync/registry/console"
 	"guichet/sync/registry/pgstore"
 	"guichet/sync/registry/store"
 )
@@ -37,7 +43,7 @@ func main() {
 	}
 }
 
-const usage = "usage: guichet-registry init|serve [flags] (-h for each)"
+const usage = "usage: guichet-registry init|serve|keygen [flags] (-h for each)"
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -49,6 +55,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return runInit(ctx, args[1:], stderr)
 	case "serve":
 		return runServe(ctx, args[1:], stderr, log)
+	case "keygen":
+		return runKeygen(ctx, args[1:], stderr)
 	}
 	return fmt.Errorf("guichet-registry: unknown command %q; %s", args[0], usage)
 }
@@ -110,6 +118,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	lifetime := fs.Duration("cert-lifetime", 7*24*time.Hour, "lifetime of kiosk certificates")
 	inflight := fs.Int("max-inflight", 64, "concurrent kiosk POSTs before 503")
 	poll := fs.Duration("poll", 2*time.Second, "long-poll re-check of the store (changes made by other processes)")
+	conAddr := fs.String("console", console.DefaultAddr, `web console listen address ("" for none)`)
+	conHTTP := fs.Bool("console-http", false, "serve the console over plain HTTP (loopback addresses only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -128,5 +138,57 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 		return err
 	}
 	defer srv.Close()
-	return srv.ListenAndServe(ctx)
+	if *conAddr == "" {
+		return srv.ListenAndServe(ctx)
+	}
+	con, err := console.New(console.Config{Registry: srv, Dir: *dir, Addr: *conAddr, PlainHTTP: *conHTTP, Logger: log})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- srv.ListenAndServe(ctx) }()
+	go func() { errc <- con.ListenAndServe(ctx) }()
+	err = <-errc // the first to stop stops the other
+	cancel()
+	return errors.Join(err, <-errc)
+}
+
+func runKeygen(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "data directory made by init")
+	account := fs.String("account", "", "the clerk's or prosecutor's account")
+	latin := fs.String("name-latin", "", "the signer's name printed under the signature (default: the previous key's)")
+	arabic := fs.String("name-arabic", "", "the same in Arabic letters")
+	dsn := fs.String("database", "", "PostgreSQL URL (default: bbolt in -dir)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || *account == "" {
+		return errors.New("guichet-registry keygen: -dir and -account are required")
+	}
+	st, err := openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	srv, err := registry.New(registry.Config{Dir: *dir, Store: st})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	con, err := console.New(console.Config{Registry: srv, Dir: *dir})
+	if err != nil {
+		return err
+	}
+	k, err := con.NewSigningKey(ctx, "guichet-registry keygen", *account, *latin, *arabic)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "signing key %s for %s (%s, %s)\n", k.ID, k.Account, k.Role, k.Court)
+	return nil
 }

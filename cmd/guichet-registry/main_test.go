@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"guichet/sync/registry"
+	"guichet/sync/registry/boltstore"
+	"guichet/sync/registry/store"
 )
 
 func TestInitServe(t *testing.T) {
@@ -39,13 +41,73 @@ func TestInitServe(t *testing.T) {
 
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- run(sctx, []string{"serve", "-dir", dir, "-addr", "127.0.0.1:0"}, &log) }()
+	go func() {
+		done <- run(sctx, []string{"serve", "-dir", dir, "-addr", "127.0.0.1:0", "-console", "127.0.0.1:0", "-console-http"}, &log)
+	}()
 	time.Sleep(300 * time.Millisecond)
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve = %v\n%s", err, log.String())
 	}
-	if !strings.Contains(log.String(), "registry listening") {
+	if !strings.Contains(log.String(), "registry listening") || !strings.Contains(log.String(), "console listening") {
 		t.Errorf("serve log:\n%s", log.String())
+	}
+	if err := run(ctx, []string{"serve", "-dir", dir, "-addr", "127.0.0.1:0", "-console", "0.0.0.0:0", "-console-http"}, &log); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("serve with plain HTTP on all interfaces = %v, want a refusal", err)
+	}
+}
+
+func TestKeygen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "registry")
+	t.Setenv("GUICHET_REGISTRY_PASSWORD", "a long operator password")
+	var log bytes.Buffer
+	ctx := context.Background()
+	if err := run(ctx, []string{"init", "-dir", dir, "-operator", "ops.amina"}, &log); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := registry.New(registry.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.CreateAccount(ctx, "ops.amina", registry.NewAccount{Name: "greffe.nadia", Role: store.RoleClerk, Court: "tpi-casablanca", Password: "greffe casablanca 2026"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	for _, tt := range []struct {
+		args []string
+		want string // in the error, or in the log when ""
+	}{
+		{[]string{"keygen", "-dir", dir}, "-account"},
+		{[]string{"keygen", "-dir", dir, "-account", "ops.amina", "-name-latin", "Amina"}, "only a court's clerk or prosecutor"},
+		{[]string{"keygen", "-dir", dir, "-account", "greffe.nadia"}, "name"},
+		{[]string{"keygen", "-dir", dir, "-account", "greffe.nadia", "-name-latin", "Nadia Benjelloun", "-name-arabic", "نادية بنجلون"}, ""},
+		{[]string{"keygen", "-dir", dir, "-account", "greffe.nadia"}, ""}, // keeps the name
+	} {
+		log.Reset()
+		err := run(ctx, tt.args, &log)
+		switch {
+		case tt.want == "" && (err != nil || !strings.Contains(log.String(), "signing key greffe.nadia.")):
+			t.Errorf("run(%q) = %v, log %q", tt.args, err, log.String())
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("run(%q) = %v, want an error with %q", tt.args, err, tt.want)
+		}
+	}
+	st, err := boltstore.Open(filepath.Join(dir, registry.FileBoltDB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	keys, _ := st.SigningKeys(ctx)
+	live := 0
+	for _, k := range keys {
+		if k.RetiredAt.IsZero() {
+			live++
+			if k.NameArabic != "نادية بنجلون" {
+				t.Errorf("live key %s name = %q", k.ID, k.NameArabic)
+			}
+		}
+	}
+	if len(keys) != 2 || live != 1 {
+		t.Errorf("keys = %d (%d live), want 2 with 1 live", len(keys), live)
 	}
 }
