@@ -70,6 +70,7 @@ type Config struct {
 	RequestTime   time.Duration // bound on one POST [60 s]
 	Capabilities  []wire.Capability
 	FeedWait      time.Duration // long-poll asked when the settings say none [30 s]
+	FeedLimit     int           // changes asked for per poll [100]
 	TelemetryTime time.Duration // telemetry period when the settings say none [5 min]
 }
 
@@ -119,6 +120,9 @@ func New(cfg Config) (*Client, error) {
 	def(&cfg.RequestTime, 60*time.Second)
 	def(&cfg.FeedWait, 30*time.Second)
 	def(&cfg.TelemetryTime, 5*time.Minute)
+	if cfg.FeedLimit <= 0 || cfg.FeedLimit > wire.MaxChangesPerResponse {
+		cfg.FeedLimit = 100
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System
 	}

@@ -13,9 +13,6 @@ import (
 	"guichet/sync/wire"
 )
 
-// feedLimit is the changes asked for per poll.
-const feedLimit = 100
-
 // feedLoop long-polls the change feed and applies what comes.
 func (c *Client) feedLoop(ctx context.Context) {
 	b := newBackoff(c.cfg.RetryMin, c.cfg.RetryMax, c.cfg.Rand)
@@ -64,7 +61,7 @@ func (c *Client) PollChanges(ctx context.Context, wait time.Duration) (int, bool
 		return 0, false, fmt.Errorf("client: feed: %w", err)
 	}
 	wait = min(max(wait, 0), wire.MaxWait).Truncate(time.Second)
-	q := wire.ChangesQuery{KioskID: id.KioskID, Since: fs.Since, Wait: wait, Limit: feedLimit}
+	q := wire.ChangesQuery{KioskID: id.KioskID, Since: fs.Since, Wait: wait, Limit: c.cfg.FeedLimit}
 	var resp wire.ChangesResponse
 	rctx, cancel := context.WithTimeout(ctx, wait+c.cfg.RequestTime)
 	err = call(rctx, hc, http.MethodGet, id.RegistryURL, wire.PathChanges, q.Values(), nil, &resp)
