@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"guichet/sync/registry"
 	"guichet/sync/registry/store"
 	"guichet/sync/wire"
 )
@@ -282,6 +283,9 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.loginForm(w, r, http.StatusInternalServerError, name, "La console ne peut pas ouvrir de session pour le moment.")
 		return
 	}
+	if old, err := r.Cookie(SessionCookie); err == nil && old.Value != "" {
+		c.st.DeleteSession(ctx, sessionHash(old.Value)) // one session per browser
+	}
 	c.audit(ctx, a.Name, "console.login", a.Name, addr)
 	setCookie(w, loginCookie, "", -1)
 	setCookie(w, SessionCookie, secret, 0) // a browser-session cookie; the server ends it
@@ -323,4 +327,51 @@ func (c *Console) confirm(r *http.Request, v visit) (string, error) {
 		return "Mot de passe incorrect : la signature n'a pas été apposée.", errPassword
 	}
 	return "", nil
+}
+
+func (c *Console) handleMe(w http.ResponseWriter, r *http.Request, v visit) {
+	c.render(w, r, http.StatusOK, "me", &v, pageData{Title: "Mon compte", Nav: "me", Data: v.Session})
+}
+
+// handlePassword changes the signed-in person's password: the current
+// one first (throttled like a sign-in), the new one twice.
+func (c *Console) handlePassword(w http.ResponseWriter, r *http.Request, v visit) {
+	ctx := r.Context()
+	page := func(status int, msg, notice string) {
+		c.render(w, r, status, "me", &v, pageData{Title: "Mon compte", Nav: "me", Error: msg, Notice: notice, Data: v.Session})
+	}
+	if msg, err := c.confirm(r, v); err != nil {
+		if errors.Is(err, errPassword) {
+			page(http.StatusUnauthorized, strings.Replace(msg, "la signature n'a pas été apposée", "il n'a pas été changé", 1), "")
+		} else {
+			c.internal(w, r, &v, "password: confirm", err)
+		}
+		return
+	}
+	pw := r.PostForm.Get("new")
+	if pw != r.PostForm.Get("again") {
+		page(http.StatusUnprocessableEntity, "Les deux saisies du nouveau mot de passe diffèrent.", "")
+		return
+	}
+	if pw == r.PostForm.Get("password") {
+		page(http.StatusUnprocessableEntity, "Le nouveau mot de passe doit différer de l'actuel.", "")
+		return
+	}
+	hash, err := registry.HashPassword(pw)
+	if err != nil {
+		page(http.StatusUnprocessableEntity, "Le mot de passe doit compter au moins 12 caractères.", "")
+		return
+	}
+	a, err := c.st.Account(ctx, v.Account.Name)
+	if err != nil {
+		c.internal(w, r, &v, "password: account", err)
+		return
+	}
+	a.PasswordHash = hash
+	if err := c.st.PutAccount(ctx, a); err != nil {
+		c.internal(w, r, &v, "password: store", err)
+		return
+	}
+	c.audit(ctx, v.Account.Name, "account.password", v.Account.Name, "")
+	page(http.StatusOK, "", "Mot de passe changé.")
 }

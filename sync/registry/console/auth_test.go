@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"guichet/sync/registry/console"
-	"guichet/sync/registry/store"
 )
 
 func TestLoginLogout(t *testing.T) {
@@ -243,11 +242,13 @@ func TestRoles(t *testing.T) {
 func TestDisabledAccount(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	p := e.signedIn(viewer)
-	ctx := context.Background()
-	a, _ := e.reg.Store().Account(ctx, viewer)
-	a.DisabledAt = e.clock.Now()
-	if err := e.reg.Store().PutAccount(ctx, a); err != nil {
-		t.Fatal(err)
+	amina := e.signedIn(operator)
+	amina.get("/accounts")
+	if status, _ := amina.post("/accounts/"+operator+"/disable", nil); status != http.StatusUnprocessableEntity {
+		t.Errorf("disable oneself = %d, want 422", status)
+	}
+	if status, body := amina.post("/accounts/"+viewer+"/disable", nil); status != http.StatusOK || !strings.Contains(body, "désactivé") {
+		t.Fatalf("disable = %d", status)
 	}
 	if _, body := p.get("/fleet"); strings.Contains(body, `id="fleet"`) || !strings.Contains(body, "désactivé") {
 		t.Errorf("a disabled account's session still works")
@@ -255,5 +256,48 @@ func TestDisabledAccount(t *testing.T) {
 	if status, _ := e.person().login(viewer, password); status != http.StatusUnauthorized {
 		t.Errorf("login(disabled) = %d, want 401", status)
 	}
-	_ = store.RoleViewer
+	if status, _ := amina.post("/accounts/"+viewer+"/enable", nil); status != http.StatusOK {
+		t.Errorf("enable = %d", status)
+	}
+	if status, _ := e.person().login(viewer, password); status != http.StatusOK {
+		t.Errorf("login(enabled again) = %d, want 200", status)
+	}
+	if !e.audited(operator, "account.disable", viewer) || !e.audited(operator, "account.enable", viewer) {
+		t.Errorf("disable and enable are not audited")
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := e.signedIn(clerk)
+	p.get("/me")
+	const fresh = "un nouveau mot de passe sûr"
+	for _, tt := range []struct {
+		name                string
+		current, new, again string
+		want                int
+	}{
+		{"wrong current", "not the password", fresh, fresh, http.StatusUnauthorized},
+		{"mismatch", password, fresh, fresh + "!", http.StatusUnprocessableEntity},
+		{"too short", password, "court", "court", http.StatusUnprocessableEntity},
+		{"same", password, password, password, http.StatusUnprocessableEntity},
+		{"changed", password, fresh, fresh, http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if status, body := p.post("/me/password", url.Values{"password": {tt.current}, "new": {tt.new}, "again": {tt.again}}); status != tt.want {
+				t.Errorf("change password = %d, want %d\n%s", status, tt.want, body)
+			}
+		})
+	}
+	// Authenticate caches a success for a minute: step past it.
+	e.clock.Add(2 * time.Minute)
+	if status, _ := e.person().login(clerk, password); status != http.StatusUnauthorized {
+		t.Errorf("login(old password) = %d, want 401", status)
+	}
+	if status, _ := e.person().login(clerk, fresh); status != http.StatusOK {
+		t.Errorf("login(new password) = %d, want 200", status)
+	}
+	if !e.audited(clerk, "account.password", clerk) {
+		t.Errorf("password change not audited")
+	}
 }

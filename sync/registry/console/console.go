@@ -210,7 +210,11 @@ func (c *Console) routes() (http.Handler, http.Handler) {
 	mux.Handle("GET /accounts", c.signedIn(c.handleAccounts, store.RoleOperator))
 	mux.Handle("POST /accounts", c.signedIn(c.handleNewAccount, store.RoleOperator))
 	mux.Handle("POST /accounts/{name}/key", c.signedIn(c.handleNewKey, store.RoleOperator))
+	mux.Handle("POST /accounts/{name}/disable", c.signedIn(c.handleDisable, store.RoleOperator))
+	mux.Handle("POST /accounts/{name}/enable", c.signedIn(c.handleDisable, store.RoleOperator))
 	mux.Handle("GET /audit", c.signedIn(c.handleAudit, ops...))
+	mux.Handle("GET /me", c.signedIn(c.handleMe, anyRole...))
+	mux.Handle("POST /me/password", c.signedIn(c.handlePassword, anyRole...))
 
 	pub := http.NewServeMux()
 	pub.Handle("GET /static/", staticH)
@@ -232,6 +236,9 @@ func headers(h http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cache-Control", "no-store")
+		if r.TLS != nil {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -300,3 +300,35 @@ func (c *Console) handleAudit(w http.ResponseWriter, r *http.Request, v visit) {
 	}
 	c.render(w, r, http.StatusOK, "audit", &v, pageData{Title: "Journal d'audit", Nav: "audit", Data: es})
 }
+
+// handleDisable disables or enables an account (…/disable, …/enable); a
+// disabled account's sessions end at their next request. An operator does
+// not disable themself.
+func (c *Console) handleDisable(w http.ResponseWriter, r *http.Request, v visit) {
+	ctx, name := r.Context(), r.PathValue("name")
+	disable := strings.HasSuffix(r.URL.Path, "/disable")
+	if name == v.Account.Name {
+		c.accountsPage(w, r, v, http.StatusUnprocessableEntity, NewAccount{}, "Vous ne pouvez pas désactiver votre propre compte.", "")
+		return
+	}
+	a, err := c.st.Account(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		c.accountsPage(w, r, v, http.StatusNotFound, NewAccount{}, "Ce compte n'existe pas.", "")
+		return
+	} else if err != nil {
+		c.internal(w, r, &v, "disable", err)
+		return
+	}
+	action, notice := "account.enable", "Compte « "+name+" » réactivé."
+	a.DisabledAt = time.Time{}
+	if disable {
+		action, notice = "account.disable", "Compte « "+name+" » désactivé ; ses sessions sont closes."
+		a.DisabledAt = c.now()
+	}
+	if err := c.st.PutAccount(ctx, a); err != nil {
+		c.internal(w, r, &v, "disable", err)
+		return
+	}
+	c.audit(ctx, v.Account.Name, action, name, "")
+	c.accountsPage(w, r, v, http.StatusOK, NewAccount{}, "", notice)
+}
