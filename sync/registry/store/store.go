@@ -12,7 +12,11 @@
 //   - each kiosk's change feed numbers its entries 1, 2, 3… without a gap,
 //     even when several writers append at once;
 //   - a status change and its feed entry are written together or not at all;
-//   - an enrolment token is consumed once.
+//   - an enrolment token is consumed once;
+//   - a request has at most one issued extract, and an extract is endorsed
+//     once, even when several endorsements race;
+//   - the web console's sessions, failed sign-ins and signing keys are
+//     shared by every registry process over the same store.
 //
 // Limits: the store holds sealed payloads as they came; it never opens them
 // (the server does, with the registry's HPKE key). Listing is by court and
