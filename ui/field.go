@@ -37,14 +37,14 @@ func (k *Kiosk) newField(fv *flow.FieldView, s flow.Screen) *Field {
 	if fv.Required {
 		label += " *"
 	}
-	f.Label = NewText(label, dir, sz.heading, p.text)
+	f.Label = NewText(label, dir, sz.body*1.1, p.text)
 	f.Label.Bold, f.Label.MaxWidth = true, width
 	f.Value = NewText(fv.Value, bidi.Auto, sz.title, p.text)
 	f.Value.Align = fyne.TextAlignLeading
 	if s.RTL && fv.Value == "" {
 		f.Value.Dir = bidi.RTL
 	}
-	f.Hint = NewText(fv.Hint, dir, sz.body, p.hint)
+	f.Hint = NewText(fv.Hint, dir, sz.hint, p.hint)
 	f.Hint.MaxWidth = width
 	f.Error = NewText(fv.Error, dir, sz.body, p.errorText)
 	f.Error.Bold, f.Error.MaxWidth = true, width
@@ -62,7 +62,7 @@ func (k *Kiosk) newField(fv *flow.FieldView, s flow.Screen) *Field {
 		parts = append(parts, f.Hint)
 	}
 	if fv.Choices == nil {
-		parts = append(parts, container.New(&minHeight{h: sz.title * 1.8}, valueRow))
+		parts = append(parts, container.New(&minHeight{h: sz.title * 1.3}, valueRow))
 	}
 	if fv.Error != "" {
 		parts = append(parts, f.Error)

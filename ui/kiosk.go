@@ -185,6 +185,7 @@ func (k *Kiosk) render(s flow.Screen) {
 	k.Buttons = map[string]*Button{}
 	k.Keys = map[string]*Button{}
 	k.Field = nil
+	k.Title = nil
 	k.Lines = nil
 	p := k.palette()
 
@@ -192,7 +193,7 @@ func (k *Kiosk) render(s flow.Screen) {
 	footer := k.footer(s)
 	body := k.body(s)
 	bg := canvas.NewRectangle(p.background)
-	content := container.NewBorder(header, footer, nil, nil, container.New(layout.NewCustomPaddedLayout(8, 8, margin, margin), body))
+	content := container.NewBorder(header, footer, nil, nil, container.New(layout.NewCustomPaddedLayout(4, 4, margin, margin), body))
 	objs := []fyne.CanvasObject{bg}
 	if s.Kind == flow.KindAttract {
 		// A touch anywhere wakes the kiosk.
@@ -221,6 +222,10 @@ func (k *Kiosk) header(s flow.Screen) fyne.CanvasObject {
 				langs = append(langs, k.flowButton(b, fyne.NewSize(t*1.6, t)))
 				continue
 			}
+			if s.Access.LargeText {
+				// Icons only: with larger labels the bar would not fit.
+				b.Label = ""
+			}
 			btn := k.flowButton(b, fyne.NewSize(t, t))
 			btn.Icon = toolIcons[b.ID]
 			tools = append(tools, btn)
@@ -228,7 +233,7 @@ func (k *Kiosk) header(s flow.Screen) fyne.CanvasObject {
 		row := append(append(langs, layout.NewSpacer()), tools...)
 		parts = append(parts, container.NewHBox(mirror(s.RTL, row)...))
 	}
-	if s.Title != "" {
+	if s.Title != "" && !compact(s) {
 		k.Title = NewText(s.Title, k.langDir(s.Lang, s), sz.title, p.text)
 		k.Title.Bold = true
 		k.Title.MaxWidth = k.bodyWidth()
@@ -287,6 +292,12 @@ func (k *Kiosk) stripText(s string, sc flow.Screen, c color.Color, sz sizes) *Te
 	return t
 }
 
+// compact reports whether a screen drops its title and hints to make room:
+// a field in larger-text mode, where the field's label is the heading.
+func compact(s flow.Screen) bool {
+	return s.Access.LargeText && s.Field != nil
+}
+
 // bodyButtons are the screens whose buttons are their content: a grid in
 // the body rather than the navigation bar.
 func bodyButtons(kind flow.Kind) bool {
@@ -302,12 +313,15 @@ func (k *Kiosk) body(s flow.Screen) fyne.CanvasObject {
 	p, sz := k.palette(), k.sizes()
 	box := container.NewVBox()
 	for _, l := range s.Lines {
+		if l.Role == flow.RoleHint && compact(s) {
+			continue
+		}
 		size := sz.body
 		switch l.Role {
-		case flow.RoleHeading:
+		case flow.RoleHeading, flow.RoleEmphasis:
 			size = sz.heading
-		case flow.RoleEmphasis:
-			size = sz.heading
+		case flow.RoleHint:
+			size = sz.hint
 		}
 		t := NewText(l.Text, k.langDir(l.Lang, s), size, p.textColor(l.Role))
 		t.Bold = l.Role == flow.RoleHeading || l.Role == flow.RoleEmphasis || l.Role == flow.RoleError
@@ -361,9 +375,13 @@ func containsKeyboard(ks []flow.Keyboard, kb flow.Keyboard) bool {
 func (k *Kiosk) grid(s flow.Screen, bs []flow.Button, cols int) fyne.CanvasObject {
 	t := k.target()
 	w := (k.bodyWidth() - float32(cols-1)*12) / float32(cols)
+	h := t * 1.2
+	if len(bs) > 2*cols { // four rows or more: the plain target
+		h = t
+	}
 	var cells []fyne.CanvasObject
 	for _, b := range bs {
-		cells = append(cells, k.flowButton(b, fyne.NewSize(w, t*1.2)))
+		cells = append(cells, k.flowButton(b, fyne.NewSize(w, h)))
 	}
 	return container.NewGridWithColumns(cols, mirrorRows(cells, cols, s.RTL)...)
 }

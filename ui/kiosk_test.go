@@ -90,6 +90,31 @@ func checkScreen(t *testing.T, k *Kiosk, target float32) {
 			t.Errorf("screen %s: key %q is %.0f×%.0f, smaller than the %.0f touch target", s.Kind, key.ID, sz.Width, sz.Height, target)
 		}
 	}
+	// Nothing overflows: no two touch targets overlap, and every one is
+	// inside the window.
+	type rect struct {
+		id         string
+		x, y, w, h float32
+	}
+	var rects []rect
+	for id, b := range k.Buttons {
+		p := absPos(k.Content(), b)
+		rects = append(rects, rect{id, p.X, p.Y, b.Size().Width, b.Size().Height})
+	}
+	for id, b := range k.Keys {
+		p := absPos(k.Content(), b)
+		rects = append(rects, rect{"key " + id, p.X, p.Y, b.Size().Width, b.Size().Height})
+	}
+	for i, a := range rects {
+		if a.x < 0 || a.y < 0 || a.x+a.w > screenSize.Width+0.5 || a.y+a.h > screenSize.Height+0.5 {
+			t.Errorf("screen %s: %s at %.0f,%.0f %.0fx%.0f leaves the window", s.Kind, a.id, a.x, a.y, a.w, a.h)
+		}
+		for _, b := range rects[i+1:] {
+			if a.x < b.x+b.w-0.5 && b.x < a.x+a.w-0.5 && a.y < b.y+b.h-0.5 && b.y < a.y+a.h-0.5 {
+				t.Errorf("screen %s: %s (%.0f,%.0f %.0fx%.0f) and %s (%.0f,%.0f %.0fx%.0f) overlap", s.Kind, a.id, a.x, a.y, a.w, a.h, b.id, b.x, b.y, b.w, b.h)
+			}
+		}
+	}
 	for _, text := range allTexts(k.Content()) {
 		if keyLike.MatchString(text) {
 			t.Errorf("screen %s shows the message key %q", s.Kind, text)
@@ -119,27 +144,30 @@ func checkScreen(t *testing.T, k *Kiosk, target float32) {
 }
 
 // absX is an object's x within the content.
-func absX(root, target fyne.CanvasObject) float32 {
-	var found float32 = -1
-	var walk func(o fyne.CanvasObject, x float32)
-	walk = func(o fyne.CanvasObject, x float32) {
-		x += o.Position().X
+func absX(root, target fyne.CanvasObject) float32 { return absPos(root, target).X }
+
+// absPos is an object's position within the content ({-1,-1} if absent).
+func absPos(root, target fyne.CanvasObject) fyne.Position {
+	found := fyne.NewPos(-1, -1)
+	var walk func(o fyne.CanvasObject, at fyne.Position)
+	walk = func(o fyne.CanvasObject, at fyne.Position) {
+		at = at.Add(o.Position())
 		if o == target {
-			found = x
+			found = at
 			return
 		}
 		switch w := o.(type) {
 		case *fyne.Container:
 			for _, c := range w.Objects {
-				walk(c, x)
+				walk(c, at)
 			}
 		case fyne.Widget:
 			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c, x)
+				walk(c, at)
 			}
 		}
 	}
-	walk(root, 0)
+	walk(root, fyne.Position{})
 	return found
 }
 
@@ -366,5 +394,32 @@ func TestCountdownOverlay(t *testing.T) {
 	r.tap(t, flow.TapExtend)
 	if r.K.Screen().Countdown != nil {
 		t.Error("countdown still shown after more time")
+	}
+}
+
+// TestLargeTextFits walks requests in larger-text mode: every screen must
+// still fit, without overlapping targets.
+func TestLargeTextFits(t *testing.T) {
+	for _, lang := range []string{"ar", "fr", "zgh"} {
+		for _, sv := range []string{"bulletin3", "directory", "radar_fine"} {
+			t.Run(lang+"/"+sv, func(t *testing.T) {
+				r := newRig(t, "ma", flow.Config{})
+				r.tap(t, flow.TapLargeText)
+				plan := flowtest.Plan{Lang: lang, Service: sv}
+				var seen uint64 = ^uint64(0)
+				for i := 0; i < 200; i++ {
+					s := r.K.Screen()
+					if s.Seq != seen {
+						seen = s.Seq
+						checkScreen(t, r.K, TargetSize(96))
+					}
+					st, done := r.Next(s, plan)
+					if done {
+						break
+					}
+					r.do(t, st)
+				}
+			})
+		}
 	}
 }

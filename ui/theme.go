@@ -114,13 +114,13 @@ func (p *palette) buttonColors(r flow.Role) (fill, text color.Color) {
 
 // sizes are the text sizes of a screen, in Fyne units.
 type sizes struct {
-	title, heading, body, button, key, strip float32
+	title, heading, body, hint, button, key, strip float32
 }
 
 func sizesFor(large bool) sizes {
-	s := sizes{title: 36, heading: 28, body: 24, button: 24, key: 28, strip: 18}
+	s := sizes{title: 36, heading: 28, body: 24, hint: 20, button: 24, key: 28, strip: 18}
 	if large {
-		s = sizes{title: 46, heading: 36, body: 32, button: 30, key: 34, strip: 22}
+		s = sizes{title: 46, heading: 36, body: 32, hint: 26, button: 30, key: 34, strip: 22}
 	}
 	return s
 }
