@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$PWD/out
 bin=$out/bin
-mkdir -p "$out/kiosk" "$out/screenshots"
+mkdir -p "$out/kiosk" "$out/screenshots" "$out/devices"
 
 pids=()
 cleanup() {
@@ -15,7 +15,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-args=(-data "$out/kiosk" -pack "${GUICHET_PACK:-ma}" -dev)
+# The emulated peripherals first: the kiosk opens them by their stable paths.
+devs="$out/devices"
+rm -f "$devs/devices.env"
+"$bin/guichet-devsim" -dir "$devs" -gpio-sim "$devs/gpio.sock" </dev/null >"$out/devsim.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$devs/devices.env" ] && break; sleep 0.1; done
+[ -s "$devs/devices.env" ] || { echo "guichet: guichet-devsim did not start (see $out/devsim.log)" >&2; exit 1; }
+echo "guichet: emulated peripherals in $devs; script them with:"
+echo "  echo 'card insert cnie' | socat - UNIX-CONNECT:$devs/devsim.sock   (help lists the commands)"
+
+args=(-data "$out/kiosk" -pack "${GUICHET_PACK:-ma}" -dev -devices "$devs/devices.env" -gpio-sim "$devs/gpio.sock")
 shot=""
 if [ -z "${DISPLAY:-}" ]; then
   n=99

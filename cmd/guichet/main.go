@@ -1,21 +1,31 @@
 // Command guichet is the kiosk: it loads the country pack, opens the durable
-// store and shows the touchscreen application.
+// store, its devices and the print queue, and shows the touchscreen.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"guichet/drivers/escpos"
+	"guichet/kiosk/clock"
+	"guichet/kiosk/flow"
 	"guichet/kiosk/pack"
+	"guichet/kiosk/printq"
+	"guichet/kiosk/receipt"
 	"guichet/ui"
+	"guichet/ui/speech"
 )
 
 type config struct {
@@ -23,14 +33,36 @@ type config struct {
 	data       string
 	fullscreen bool
 	dev        bool
+	court      string
+
+	devices  string // guichet-devsim's devices.env
+	idscan   string
+	qrscan   string
+	payterm  string
+	receipt  string
+	printer  string // receipt printer profile: 80mm or 58mm
+	gpioSim  string // emulated GPIO board's command socket
+	pinHash  string // technician PIN hash (flow.HashPIN)
+	compact  time.Duration
+	language string
 }
 
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.pack, "pack", "ma", "country pack: "+fmt.Sprint(pack.EmbeddedCodes()))
-	flag.StringVar(&cfg.data, "data", "/var/lib/guichet", "directory of the kiosk's store and keys")
+	flag.StringVar(&cfg.data, "data", "/var/lib/guichet", "directory of the kiosk's store, print queue and keys")
 	flag.BoolVar(&cfg.fullscreen, "fullscreen", false, "cover the whole screen (the appliance does)")
-	flag.BoolVar(&cfg.dev, "dev", false, "development mode: a local registry key is generated under -data when none is provisioned")
+	flag.BoolVar(&cfg.dev, "dev", false, "development mode: a local identity and registry key are made under -data when none is provisioned, and the technician PIN is 1234")
+	flag.StringVar(&cfg.court, "court", "", "pack id of the court whose lobby the kiosk stands in (default: the pack's first first-instance court)")
+	flag.StringVar(&cfg.devices, "devices", "", "devices file (NAME=PATH lines, as guichet-devsim writes)")
+	flag.StringVar(&cfg.idscan, "idscan", "", "ID-card reader's stable path (overrides -devices)")
+	flag.StringVar(&cfg.qrscan, "qrscan", "", "QR reader's stable path (overrides -devices)")
+	flag.StringVar(&cfg.payterm, "payterm", "", "payment terminal's stable path (overrides -devices)")
+	flag.StringVar(&cfg.receipt, "receipt", "", "receipt printer's stable path (overrides -devices)")
+	flag.StringVar(&cfg.printer, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
+	flag.StringVar(&cfg.gpioSim, "gpio-sim", "", "run an emulated GPIO board, commanded on this unix socket (guichet-devsim's gpio commands)")
+	flag.StringVar(&cfg.pinHash, "technician-pin-hash", "", "hash of the technician PIN (guichetctl pin-hash)")
+	flag.DurationVar(&cfg.compact, "compact-every", 10*time.Minute, "how often to compact the store when idle")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -50,23 +82,129 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return fmt.Errorf("guichet: data directory: %w", err)
 	}
+	court, err := kioskCourt(p, cfg.court)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(cfg, p, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	kioskID, _ := kioskID(cfg, log)
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Devices.
+	paths := map[string]string{}
+	if cfg.devices != "" {
+		if paths, err = readDevicesEnv(cfg.devices); err != nil {
+			return err
+		}
+	}
+	for name, v := range map[string]string{"idscan": cfg.idscan, "qrscan": cfg.qrscan, "payterm": cfg.payterm, "receipt": cfg.receipt} {
+		if v != "" {
+			paths[name] = v
+		}
+	}
+	ps := newPeripherals(p, log)
+	if path := paths["idscan"]; path != "" {
+		ps.startIDScanner(ctx, path)
+	}
+	if path := paths["qrscan"]; path != "" {
+		if err := ps.startQRScanner(ctx, path); err != nil {
+			return err
+		}
+	}
+	if path := paths["payterm"]; path != "" {
+		ps.startPaymentTerminal(ctx, path)
+	}
+	if cfg.gpioSim != "" {
+		if err := ps.startGPIOSim(ctx, cfg.gpioSim); err != nil {
+			return err
+		}
+	}
+
+	// Receipts go through the durable print queue.
+	var receipts *receipts
+	if path := paths["receipt"]; path != "" {
+		prof, err := escpos.ProfileNamed(cfg.printer)
+		if err != nil {
+			return err
+		}
+		printer, err := escpos.New(prof, escpos.Options{Logger: log})
+		if err != nil {
+			return err
+		}
+		ps.supervise(ctx, "receipt", "receipt printer", path, 115200, printer.Drive)
+		q, err := printq.Open(filepath.Join(cfg.data, "printq.db"))
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		k := receipt.Kiosk{ID: kioskID, Court: court, Location: time.Local}
+		sp := &printq.Spooler{Queue: q, Printer: printer, Pack: p, Kiosk: k, Logger: log}
+		receipts = newReceipts(sp, st, p, k)
+		sp.OnEvent = receipts.onEvent
+		go sp.Run(ctx)
+	}
+
+	pinHash := cfg.pinHash
+	if pinHash == "" && cfg.dev {
+		salt := make([]byte, 16)
+		rand.Read(salt)
+		if pinHash, err = flow.HashPIN("1234", salt); err != nil {
+			return err
+		}
+	}
+
+	// The touchscreen: the flow decides, the ui draws.
 	a := app.NewWithID("ma.gov.justice.guichet")
 	a.Settings().SetTheme(ui.Theme())
+	var screen atomic.Pointer[ui.Kiosk]
+	screenLog := &screenLogger{log: log}
+	deps := flow.Deps{
+		Pack:       p,
+		Store:      st,
+		Payments:   ps,
+		Tracker:    localTracker{st: st, lastSync: func() time.Time { return time.Time{} }},
+		Technician: technician{ps: ps, kioskID: kioskID, court: court, receipts: receipts},
+		Speaker:    speech.New(log),
+		Clock:      clock.System,
+		Logger:     log,
+		Rand:       rand.Reader,
+		Changed: func() {
+			if k := screen.Load(); k != nil {
+				k.Changed()
+			}
+			screenLog.changed()
+		},
+	}
+	if receipts != nil {
+		deps.Receipts = receipts
+	}
+	f, err := flow.New(flow.Config{KioskCourt: court, TechnicianPINHash: pinHash, Location: time.Local}, deps)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ps.setFlow(f)
+	screenLog.flow.Store(f)
+
 	w := a.NewWindow("Guichet")
-	k := ui.New(p)
+	k := ui.New(f, p, ui.Options{Logger: log})
+	screen.Store(k)
 	w.SetContent(k.Content())
 	w.Resize(fyne.NewSize(1280, 800))
 	w.SetFullScreen(cfg.fullscreen)
 	w.SetMaster()
 
+	go compactWhenIdle(ctx, st, func() bool { return f.Screen().Kind == flow.KindAttract }, cfg.compact, log)
+
 	a.Lifecycle().SetOnStarted(func() {
-		log.Info("home screen is up", "pack", p.Code, "pack_version", p.Version, "languages", len(p.Languages), "services", len(p.Services))
+		screenLog.changed()
+		log.Info("home screen is up", "pack", p.Code, "pack_version", p.Version, "languages", len(p.Languages), "services", len(p.Services), "court", court)
 	})
 	go func() {
 		<-ctx.Done()
@@ -74,4 +212,40 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	}()
 	w.ShowAndRun()
 	return nil
+}
+
+// screenLogger logs each new screen's kind and language (never its content,
+// which may hold a citizen's data): the technician reads the journey in the
+// log, and the real-window test follows it.
+type screenLogger struct {
+	log  *slog.Logger
+	flow atomic.Pointer[flow.Flow]
+	last atomic.Value // string
+}
+
+func (s *screenLogger) changed() {
+	f := s.flow.Load()
+	if f == nil {
+		return
+	}
+	sc := f.Screen()
+	key := fmt.Sprintf("%s/%s", sc.Kind, sc.Lang)
+	if prev, _ := s.last.Swap(key).(string); prev != key {
+		s.log.Info("screen", "kind", sc.Kind, "lang", sc.Lang)
+	}
+}
+
+// kioskCourt is the court the kiosk stands in: the flag, or the pack's
+// first first-instance court.
+func kioskCourt(p *pack.Pack, id string) (string, error) {
+	if id != "" {
+		if _, ok := p.Court(id); !ok {
+			return "", fmt.Errorf("guichet: -court %q is not a court of pack %s", id, p.Code)
+		}
+		return id, nil
+	}
+	if cs := p.CourtsOf(pack.FirstInstance); len(cs) > 0 {
+		return cs[0].ID, nil
+	}
+	return p.Courts[0].ID, nil
 }

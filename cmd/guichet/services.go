@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"guichet/kiosk/flow"
+	"guichet/kiosk/store"
+	"guichet/kiosk/tracking"
+)
+
+// localTracker answers tracking questions from the kiosk's own store; the
+// registry's change feed keeps it up to date.
+type localTracker struct {
+	st       *store.Store
+	lastSync func() time.Time
+}
+
+func (t localTracker) Track(ctx context.Context, n tracking.Number) (flow.TrackedRequest, error) {
+	r, err := t.st.ByTracking(n)
+	if errors.Is(err, store.ErrNotFound) {
+		return flow.TrackedRequest{}, flow.ErrNotFound
+	}
+	if err != nil {
+		return flow.TrackedRequest{}, err
+	}
+	return flow.TrackedRequest{Request: r, Source: flow.FromLocal, SyncedAt: t.lastSync()}, nil
+}
+
+// compactWhenIdle removes acknowledged requests' sealed bytes from the store
+// file (bbolt keeps deleted values in free pages) whenever no citizen is at
+// the kiosk and there is something to remove.
+func compactWhenIdle(ctx context.Context, st *store.Store, idle func() bool, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h, err := st.Health()
+		if err != nil || h.Residue == 0 || !idle() {
+			continue
+		}
+		start := time.Now()
+		if err := st.Compact(ctx); err != nil {
+			log.Error("idle compaction failed", "err", err)
+			continue
+		}
+		log.Info("idle compaction", "residue", h.Residue, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// technician gives the technician screen what it shows and does.
+type technician struct {
+	ps       *peripherals
+	kioskID  string
+	court    string
+	receipts *receipts
+}
+
+func (t technician) Peripherals(ctx context.Context) []flow.PeripheralHealth {
+	return t.ps.Peripherals(ctx)
+}
+
+func (t technician) Registry(ctx context.Context) flow.RegistryStatus {
+	return flow.RegistryStatus{Detail: "no registry configured"}
+}
+
+func (t technician) Enrolment(ctx context.Context) flow.Enrolment {
+	return flow.Enrolment{Enrolled: t.kioskID != "", KioskID: t.kioskID, Court: t.court}
+}
+
+func (t technician) TestPrint(ctx context.Context) error {
+	if t.receipts == nil {
+		return fmt.Errorf("%w: no receipt printer configured", flow.ErrPrinterAbsent)
+	}
+	return t.receipts.testPage(ctx)
+}
+
+func (t technician) ArmTestScan(ctx context.Context) error {
+	if t.ps.qr == nil {
+		return errors.New("guichet: no QR reader configured")
+	}
+	return t.ps.qr.Arm(ctx)
+}
