@@ -23,9 +23,11 @@ type Button struct {
 	Min      fyne.Size
 	Disabled bool
 	Selected bool
-	// Icon, when set, is drawn before the label (or alone without one).
-	Icon     fyne.Resource
-	OnTapped func()
+	// Icon, when set, is drawn before the label (or alone without one), in
+	// the theme colour IconColor (Foreground if empty).
+	Icon      fyne.Resource
+	IconColor fyne.ThemeColorName
+	OnTapped  func()
 }
 
 // NewButton returns a button whose label wraps within the button's width.
@@ -80,7 +82,11 @@ func (b *Button) CreateRenderer() fyne.WidgetRenderer {
 	bg.CornerRadius = 10
 	r := &buttonRenderer{b: b, bg: bg}
 	if b.Icon != nil {
-		r.icon = canvas.NewImageFromResource(theme.NewColoredResource(b.Icon, iconColorName(b)))
+		name := b.IconColor
+		if name == "" {
+			name = theme.ColorNameForeground
+		}
+		r.icon = canvas.NewImageFromResource(theme.NewColoredResource(b.Icon, name))
 		r.icon.FillMode = canvas.ImageFillContain
 	}
 	r.Refresh()
@@ -146,13 +152,6 @@ func (r *buttonRenderer) Objects() []fyne.CanvasObject {
 	return []fyne.CanvasObject{r.bg, r.b.Label}
 }
 
-// iconColorName draws an icon in the button's text colour.
-func iconColorName(b *Button) fyne.ThemeColorName {
-	if c, ok := b.Label.Color.(color.NRGBA); ok && c.R > 0x80 && c.G > 0x80 && c.B > 0x80 {
-		return theme.ColorNameBackground
-	}
-	return theme.ColorNameForeground
-}
 func (r *buttonRenderer) Destroy() {}
 
 // Overlay blocks the screen under the idle warning; a tap on it is the

@@ -30,7 +30,7 @@ type rig struct {
 
 func newRig(t testing.TB, code string, cfg flow.Config) *rig {
 	t.Helper()
-	test.NewTempApp(t)
+	test.NewTempApp(t).Settings().SetTheme(Theme())
 	kit := flowtest.New(t, code, cfg)
 	k := New(kit.Flow, kit.Pack, Options{Size: screenSize})
 	kit.OnChange(k.Changed)

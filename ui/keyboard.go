@@ -89,7 +89,7 @@ func (k *Kiosk) keyboard(fv *flow.FieldView, kb flow.Keyboard) fyne.CanvasObject
 				k.shift = !k.shift
 				k.repaint()
 			})
-			shift.Icon = theme.MoveUpIcon()
+			shift.Icon, shift.IconColor = theme.MoveUpIcon(), k.iconColor(p.secondaryText)
 			shift.Selected, shift.Border = k.shift, p.selected
 			k.Keys[KeyShift] = shift
 			line.Add(shift)

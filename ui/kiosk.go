@@ -53,6 +53,7 @@ type Kiosk struct {
 	root  *fyne.Container
 	shown flow.Screen
 
+	contrast  bool                     // the app's theme is the high-contrast one
 	rowPage   int                      // the UI's own page of long tables (review)
 	shift     bool                     // Latin keyboard in lower case
 	layoutFor map[string]flow.Keyboard // keyboard layout chosen per field
@@ -150,6 +151,17 @@ func mirror(rtl bool, objs []fyne.CanvasObject) []fyne.CanvasObject {
 	return out
 }
 
+// iconColor is the theme colour that draws icons on a button whose text
+// has colour c: the theme's dark colour for dark text.
+func (k *Kiosk) iconColor(c color.Color) fyne.ThemeColorName {
+	r, g, b, _ := c.RGBA()
+	dark := (299*r+587*g+114*b)/1000 < 0x8000
+	if dark != k.contrast { // normal: dark text on light; contrast: the theme's text is light
+		return theme.ColorNameForeground
+	}
+	return theme.ColorNameBackground
+}
+
 // flowButton makes a button that taps the flow.
 func (k *Kiosk) flowButton(b flow.Button, min fyne.Size) *Button {
 	p, sz := k.palette(), k.sizes()
@@ -158,6 +170,7 @@ func (k *Kiosk) flowButton(b flow.Button, min fyne.Size) *Button {
 	id := b.ID
 	btn := NewButton(id, b.Label, dir, sz.button, fill, text, min, func() { k.flow.Tap(id) })
 	btn.Disabled, btn.Selected, btn.Border = b.Disabled, b.Selected, p.selected
+	btn.IconColor = k.iconColor(text)
 	k.Buttons[id] = btn
 	return btn
 }
@@ -167,7 +180,7 @@ func (k *Kiosk) localButton(id, label string, icon fyne.Resource, tapped func())
 	p, sz := k.palette(), k.sizes()
 	t := k.target()
 	b := NewButton(id, label, screenDir(k.shown), sz.button, p.secondary, p.secondaryText, fyne.NewSize(t*2, t), tapped)
-	b.Icon = icon
+	b.Icon, b.IconColor = icon, k.iconColor(p.secondaryText)
 	k.Buttons[id] = b
 	return b
 }
@@ -180,6 +193,12 @@ func (k *Kiosk) render(s flow.Screen) {
 	}
 	if s.Kind == flow.KindAttract {
 		clear(k.layoutFor)
+	}
+	if s.Access.HighContrast != k.contrast {
+		// The app's theme follows the session so that Fyne's own pieces
+		// (the icons) take the high-contrast colours too.
+		k.contrast = s.Access.HighContrast
+		fyne.CurrentApp().Settings().SetTheme(kioskTheme{contrast: k.contrast})
 	}
 	k.shown = s
 	k.Buttons = map[string]*Button{}

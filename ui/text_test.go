@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,4 +147,50 @@ func TestWrappedArabicParagraph(t *testing.T) {
 	if h := txt.MinSize().Height; h < float32(len(lines))*24 {
 		t.Errorf("min height %.0f for %d lines", h, len(lines))
 	}
+}
+
+// FuzzTextLayout lays arbitrary lines out: it must not panic, must draw
+// every character bidi keeps, once, and must place the pieces left to
+// right.
+func FuzzTextLayout(f *testing.F) {
+	for _, tc := range mixedCases {
+		f.Add(tc.text, tc.dir == bidi.RTL, float32(0))
+		f.Add(tc.text, tc.dir == bidi.RTL, float32(120))
+	}
+	test.NewTempApp(f)
+	f.Fuzz(func(t *testing.T, s string, rtl bool, width float32) {
+		if len(s) > 300 || width < 0 || width > 2000 || width != width {
+			return
+		}
+		dir := bidi.LTR
+		if rtl {
+			dir = bidi.RTL
+		}
+		txt := NewText(s, dir, 20, color.Black)
+		txt.MaxWidth = width
+		lines := txt.layout(width)
+		var drawn, want []rune
+		for _, l := range lines {
+			x := float32(-1)
+			for _, p := range l.runs {
+				if p.x < x {
+					t.Fatalf("%q: piece %q at %v before %v", s, p.Text, p.x, x)
+				}
+				x = p.x
+				drawn = append(drawn, []rune(p.Text)...)
+			}
+		}
+		for _, r := range bidi.VisualRuns(strings.TrimRight(s, " \n"), dir) {
+			want = append(want, []rune(r.Text)...)
+		}
+		if a, b := sortedRunes(drawn), sortedRunes(want); strings.TrimSpace(a) != strings.TrimSpace(b) {
+			t.Fatalf("%q: drawn %q, want the characters of %q", s, string(drawn), string(want))
+		}
+	})
+}
+
+func sortedRunes(rs []rune) string {
+	c := append([]rune(nil), rs...)
+	slices.Sort(c)
+	return string(c)
 }

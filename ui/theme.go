@@ -14,10 +14,10 @@ import (
 // palette below; the theme serves Fyne's own pieces.
 func Theme() fyne.Theme { return kioskTheme{} }
 
-type kioskTheme struct{}
+type kioskTheme struct{ contrast bool }
 
 func (t kioskTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	p := &normalPalette
+	p := paletteFor(t.contrast)
 	switch n {
 	case theme.ColorNameBackground:
 		return p.background
@@ -36,7 +36,7 @@ func (t kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNameText:
 		return 22
 	case theme.SizeNamePadding:
-		return 8
+		return 4 // between the rows of a screen: the layouts add their own margins
 	}
 	return theme.DefaultTheme().Size(n)
 }
