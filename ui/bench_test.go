@@ -121,7 +121,7 @@ func rerunWithShortCache(b *testing.B, name string) {
 			continue
 		}
 		f := strings.Fields(line)
-		for i := 3; i+1 < len(f); i += 2 {
+		for i := 2; i+1 < len(f); i += 2 {
 			if v, err := strconv.ParseFloat(f[i], 64); err == nil && f[i+1] != "ns/op" {
 				b.ReportMetric(v, f[i+1])
 			}

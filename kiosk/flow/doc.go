@@ -27,7 +27,10 @@
 // (PaymentProvider, ReceiptPrinter, FineLookup, Directory, Tracker,
 // ExtractFetcher, DocumentPrinter, Store, Technician, Speaker); the kiosk's
 // main wires the real ones and converts device events (idscan.CardRead into
-// Card, qrscan.Scanned into Scanned, GPIO into Presence and ServiceKey).
+// CardRead, idscan.ReadFailed into CardFailed, qrscan.Scanned and ScanFailed
+// into Scanned and ScanFailed, GPIO into Presence, ServiceKey, Tap(TapHelp)
+// and SetPrinter; the sync client into SetConnectivity). Screen().Accepts
+// says when to arm the readers.
 // Blocking calls run off the caller's goroutine (Deps.Go) with a context and
 // a timeout; their results come back as a new screen and a call to
 // Deps.Changed. Every error a dependency returns becomes a message key of
@@ -40,9 +43,14 @@
 // place queue depth shows) and the enrolment state, runs a test print and a
 // test scan, and writes every action to the audit chain.
 //
+// Time comes from the injected clock (session timeouts, the last screen's
+// return to attract, the technician lockout): there is no Tick intent.
+//
 // Limits: one citizen at a time; texts are in logical order, identifiers
 // wrapped in directional isolates (LRI … PDI) — reordering for display is the
 // renderer's job (drivers/bidi); the flow does not decide fonts, sizes or
 // layout; idle time counts from the last intent, and while a payment or a
-// submission is in progress the session is kept alive.
+// submission is in progress the session is kept alive; a payment approved
+// after Close is not submitted (Close is for shutdown). The review pages
+// nothing itself: a long form is paged by the renderer.
 package flow
