@@ -246,7 +246,7 @@ func (k *Kiosk) header(s flow.Screen) fyne.CanvasObject {
 				b.Label = ""
 			}
 			btn := k.flowButton(b, fyne.NewSize(t, t))
-			btn.Icon = toolIcons[b.ID]
+			btn.Icon = toolIcon(b.ID)
 			tools = append(tools, btn)
 		}
 		row := append(append(langs, layout.NewSpacer()), tools...)
@@ -264,11 +264,20 @@ func (k *Kiosk) header(s flow.Screen) fyne.CanvasObject {
 	return container.NewVBox(parts...)
 }
 
-var toolIcons = map[string]fyne.Resource{
-	flow.TapHelp:         theme.HelpIcon(),
-	flow.TapLargeText:    theme.ZoomInIcon(),
-	flow.TapHighContrast: theme.ColorAchromaticIcon(),
-	flow.TapSpeech:       theme.VolumeUpIcon(),
+// toolIcon is a toolbar button's icon. It is looked up when drawn, not at
+// package initialisation: theme icons need the running app.
+func toolIcon(id string) fyne.Resource {
+	switch id {
+	case flow.TapHelp:
+		return theme.HelpIcon()
+	case flow.TapLargeText:
+		return theme.ZoomInIcon()
+	case flow.TapHighContrast:
+		return theme.ColorAchromaticIcon()
+	case flow.TapSpeech:
+		return theme.VolumeUpIcon()
+	}
+	return nil
 }
 
 // footer is the navigation bar and the status strip.
