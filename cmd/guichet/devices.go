@@ -10,9 +10,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"guichet/drivers"
+	"guichet/drivers/escpos"
 	"guichet/drivers/gpio"
 	"guichet/drivers/gpio/gpiosim"
 	"guichet/drivers/idscan"
@@ -23,6 +25,7 @@ import (
 	"guichet/kiosk/clock"
 	"guichet/kiosk/flow"
 	"guichet/kiosk/pack"
+	"guichet/kiosk/printq"
 )
 
 // readDevicesEnv reads guichet-devsim's devices.env: NAME=PATH lines.
@@ -60,7 +63,9 @@ type peripherals struct {
 	flow   *flow.Flow
 
 	qr    *qrscan.Scanner
+	qrCtx context.Context
 	board *gpio.Board
+	armed atomic.Bool // the QR reader is armed for the current screen
 }
 
 func newPeripherals(p *pack.Pack, log *slog.Logger) *peripherals {
@@ -161,15 +166,80 @@ func (ps *peripherals) startQRScanner(ctx context.Context, path string) error {
 			case <-ctx.Done():
 				return
 			case e := <-sc.Events():
-				if s, ok := e.(qrscan.Scanned); ok {
-					if f := ps.current(); f != nil {
-						f.Scanned(s.Payload)
-					}
+				f := ps.current()
+				if f == nil {
+					continue
+				}
+				switch e := e.(type) {
+				case qrscan.Scanned:
+					f.Scanned(e.Payload)
+				case qrscan.ScanFailed:
+					f.ScanFailed(string(e.Reason))
 				}
 			}
 		}
 	}()
-	return sc.Arm(ctx)
+	ps.qrCtx = ctx
+	return nil
+}
+
+// armReaders arms the QR reader while the screen reads codes, and disarms
+// it otherwise, so a code shown to the kiosk by chance does nothing. It runs
+// from the flow's Changed callback: it must not block.
+func (ps *peripherals) armReaders() {
+	f := ps.current()
+	if ps.qr == nil || f == nil {
+		return
+	}
+	want := f.Screen().Accepts.Code
+	if ps.armed.Swap(want) == want {
+		return
+	}
+	go func() {
+		var err error
+		if want {
+			err = ps.qr.Arm(ps.qrCtx)
+		} else {
+			err = ps.qr.Disarm()
+		}
+		if err != nil {
+			ps.log.Warn("QR reader arming", "arm", want, "err", err)
+		}
+	}()
+}
+
+// onPrinterStatus is the receipt printer's status, for the status strip.
+func (ps *peripherals) onPrinterStatus(s escpos.Status, err error) {
+	f := ps.current()
+	if f == nil {
+		return
+	}
+	switch {
+	case err != nil:
+		f.SetPrinter(flow.PrinterFault)
+	case s.PaperEnd || s.PaperEndStop:
+		f.SetPrinter(flow.PrinterPaperOut)
+	case s.CoverOpen || s.Offline || s.Error:
+		f.SetPrinter(flow.PrinterFault)
+	case s.PaperNearEnd:
+		f.SetPrinter(flow.PrinterPaperLow)
+	default:
+		f.SetPrinter(flow.PrinterOK)
+	}
+}
+
+// onPrintEvent alerts the technician (log, fault light) when a receipt is
+// held by a fault or will not print on its own.
+func (ps *peripherals) onPrintEvent(e printq.Event) {
+	if e.Alarm {
+		ps.log.Error("receipt printer needs a technician", "event", e.Kind, "fault", e.Fault, "job", e.Job.ID)
+		if ps.board != nil {
+			ps.board.SetLED(gpio.LEDFault, true)
+		}
+	}
+	if e.Kind == printq.EventPrinted && ps.board != nil {
+		ps.board.SetLED(gpio.LEDFault, false)
+	}
 }
 
 // startPaymentTerminal keeps the terminal open; Pay uses whichever port is
@@ -272,6 +342,10 @@ func (ps *peripherals) startBoard(ctx context.Context, b *gpio.Board) {
 					}
 				case gpio.ServiceKey:
 					f.ServiceKey(e.Active)
+				case gpio.Help:
+					if e.Active {
+						f.Tap(flow.TapHelp)
+					}
 				case gpio.PaperLow:
 					if e.Active {
 						f.SetPrinter(flow.PrinterPaperLow)

@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"guichet/drivers/escpos"
+	"guichet/drivers/ipp"
 	"guichet/kiosk/clock"
 	"guichet/kiosk/flow"
 	"guichet/kiosk/pack"
@@ -35,16 +38,17 @@ type config struct {
 	dev        bool
 	court      string
 
-	devices  string // guichet-devsim's devices.env
-	idscan   string
-	qrscan   string
-	payterm  string
-	receipt  string
-	printer  string // receipt printer profile: 80mm or 58mm
-	gpioSim  string // emulated GPIO board's command socket
-	pinHash  string // technician PIN hash (flow.HashPIN)
-	compact  time.Duration
-	language string
+	devices string // guichet-devsim's devices.env
+	idscan  string
+	qrscan  string
+	payterm string
+	receipt string
+	printer string // receipt printer profile: 80mm or 58mm
+	gpioSim string // emulated GPIO board's command socket
+	pinHash string // technician PIN hash (flow.HashPIN)
+	compact time.Duration
+	laser   string // CUPS queue of the laser printer
+	cups    string // CUPS server host:port
 }
 
 func main() {
@@ -62,6 +66,8 @@ func main() {
 	flag.StringVar(&cfg.printer, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
 	flag.StringVar(&cfg.gpioSim, "gpio-sim", "", "run an emulated GPIO board, commanded on this unix socket (guichet-devsim's gpio commands)")
 	flag.StringVar(&cfg.pinHash, "technician-pin-hash", "", "hash of the technician PIN (guichetctl pin-hash)")
+	flag.StringVar(&cfg.laser, "laser", "", "CUPS queue of the laser printer (extracts); empty: none")
+	flag.StringVar(&cfg.cups, "cups", "localhost:631", "CUPS server of the laser printer")
 	flag.DurationVar(&cfg.compact, "compact-every", 10*time.Minute, "how often to compact the store when idle")
 	flag.Parse()
 
@@ -78,6 +84,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	p, err := pack.Embedded(cfg.pack)
 	if err != nil {
 		return err
+	}
+	if err := flow.CheckPack(p); err != nil {
+		return fmt.Errorf("guichet: pack %s lacks what the screens need: %w", p.Code, err)
 	}
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return fmt.Errorf("guichet: data directory: %w", err)
@@ -133,7 +142,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		printer, err := escpos.New(prof, escpos.Options{Logger: log})
+		printer, err := escpos.New(prof, escpos.Options{Logger: log, OnStatus: ps.onPrinterStatus})
 		if err != nil {
 			return err
 		}
@@ -146,8 +155,30 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		k := receipt.Kiosk{ID: kioskID, Court: court, Location: time.Local}
 		sp := &printq.Spooler{Queue: q, Printer: printer, Pack: p, Kiosk: k, Logger: log}
 		receipts = newReceipts(sp, st, p, k)
-		sp.OnEvent = receipts.onEvent
+		sp.OnEvent = func(e printq.Event) {
+			receipts.onEvent(e)
+			ps.onPrintEvent(e)
+		}
 		go sp.Run(ctx)
+	}
+
+	var documents flow.DocumentPrinter
+	if cfg.laser != "" {
+		lc := ipp.DefaultConfig()
+		lc.Queue = cfg.laser
+		host, port, err := net.SplitHostPort(cfg.cups)
+		if err != nil {
+			return fmt.Errorf("guichet: -cups %q: %w", cfg.cups, err)
+		}
+		lc.Host = host
+		if lc.Port, err = strconv.Atoi(port); err != nil {
+			return fmt.Errorf("guichet: -cups %q: bad port", cfg.cups)
+		}
+		l, err := startLaser(ctx, lc, ps)
+		if err != nil {
+			return err
+		}
+		documents = l
 	}
 
 	pinHash := cfg.pinHash
@@ -179,10 +210,14 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 				k.Changed()
 			}
 			screenLog.changed()
+			ps.armReaders()
 		},
 	}
 	if receipts != nil {
 		deps.Receipts = receipts
+	}
+	if documents != nil {
+		deps.Documents = documents
 	}
 	f, err := flow.New(flow.Config{KioskCourt: court, TechnicianPINHash: pinHash, Location: time.Local}, deps)
 	if err != nil {
