@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$PWD/out
 bin=$out/bin
-mkdir -p "$out/kiosk" "$out/screenshots" "$out/devices"
+mkdir -p "$out/kiosk" "$out/screenshots" "$out/devices" "$out/registry"
 
 pids=()
 cleanup() {
@@ -25,7 +25,7 @@ for _ in $(seq 100); do [ -s "$devs/devices.env" ] && break; sleep 0.1; done
 echo "guichet: emulated peripherals in $devs; script them with:"
 echo "  echo 'card insert cnie' | socat - UNIX-CONNECT:$devs/devsim.sock   (help lists the commands)"
 
-args=(-data "$out/kiosk" -pack "${GUICHET_PACK:-ma}" -dev -devices "$devs/devices.env" -gpio-sim "$devs/gpio.sock")
+args=(-data "$out/kiosk" -pack "${GUICHET_PACK:-ma}" -dev -devices "$devs/devices.env" -gpio-sim "$devs/gpio.sock" -registry-dir "$out/registry")
 shot=""
 if [ -z "${DISPLAY:-}" ]; then
   n=99
@@ -44,8 +44,11 @@ log="$out/guichet.log"
 echo "guichet: log in $log; press Ctrl-C to stop"
 "$bin/guichet" "${args[@]}" > >(tee "$log") 2>&1 &
 pids+=($!)
+for _ in $(seq 300); do grep -q 'home screen is up' "$log" 2>/dev/null && break; sleep 0.1; done
+if grep -q 'console running' "$log" 2>/dev/null || grep -q 'development registry and console' "$log" 2>/dev/null; then
+  echo "guichet: the registry's console is at http://127.0.0.1:8444 (accounts operations, greffier, procureur; password guichet-dev-password)"
+fi
 if [ -n "$shot" ]; then
-  for _ in $(seq 300); do grep -q 'home screen is up' "$log" 2>/dev/null && break; sleep 0.1; done
   sleep 1 # let the first frames reach the X server
   im=/usr/bin/convert; [ -x "$im" ] || im=convert
   if xwd -root -silent -display "$DISPLAY" | "$im" xwd:- "$shot"; then

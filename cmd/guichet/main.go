@@ -27,6 +27,7 @@ import (
 	"guichet/kiosk/pack"
 	"guichet/kiosk/printq"
 	"guichet/kiosk/receipt"
+	"guichet/sync/client"
 	"guichet/ui"
 	"guichet/ui/speech"
 )
@@ -49,6 +50,7 @@ type config struct {
 	compact time.Duration
 	laser   string // CUPS queue of the laser printer
 	cups    string // CUPS server host:port
+	regDir  string // run a development registry in-process, in this directory
 }
 
 func main() {
@@ -68,6 +70,7 @@ func main() {
 	flag.StringVar(&cfg.pinHash, "technician-pin-hash", "", "hash of the technician PIN (guichetctl pin-hash)")
 	flag.StringVar(&cfg.laser, "laser", "", "CUPS queue of the laser printer (extracts); empty: none")
 	flag.StringVar(&cfg.cups, "cups", "localhost:631", "CUPS server of the laser printer")
+	flag.StringVar(&cfg.regDir, "registry-dir", "", "development: run the central registry and its console in this process, over bbolt in this directory, and enrol the kiosk with it")
 	flag.DurationVar(&cfg.compact, "compact-every", 10*time.Minute, "how often to compact the store when idle")
 	flag.Parse()
 
@@ -95,15 +98,28 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if cfg.regDir != "" {
+		reg, err := embeddedRegistry(ctx, cfg.regDir, p, court, log)
+		if err != nil {
+			return err
+		}
+		defer reg.Close()
+		id, err := kioskID(cfg, log)
+		if err != nil {
+			return err
+		}
+		if err := enrolLocally(ctx, reg, cfg.data, id, p, court, log); err != nil {
+			return err
+		}
+	}
 	st, err := openStore(cfg, p, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	kioskID, _ := kioskID(cfg, log)
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 
 	// Devices.
 	paths := map[string]string{}
@@ -118,6 +134,16 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 	}
 	ps := newPeripherals(p, log)
+
+	// The sync client runs once the kiosk is enrolled (kiosk-identity.pem).
+	link := &syncLink{}
+	if _, err := client.LoadIdentity(cfg.data); err == nil {
+		if link, err = startSync(ctx, cfg.data, st, ps, log); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("not enrolled with a registry: requests stay queued on this kiosk", "why", err)
+	}
 	if path := paths["idscan"]; path != "" {
 		ps.startIDScanner(ctx, path)
 	}
@@ -197,10 +223,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	screenLog := &screenLogger{log: log}
 	deps := flow.Deps{
 		Pack:       p,
-		Store:      st,
+		Store:      notifyingStore{Store: st, notify: link.notify},
 		Payments:   ps,
-		Tracker:    localTracker{st: st, lastSync: func() time.Time { return time.Time{} }},
-		Technician: technician{ps: ps, kioskID: kioskID, court: court, receipts: receipts},
+		Tracker:    localTracker{st: st, lastSync: link.lastFeed},
+		Technician: technician{ps: ps, kioskID: kioskID, court: court, receipts: receipts, link: link},
 		Speaker:    speech.New(log),
 		Clock:      clock.System,
 		Logger:     log,
@@ -235,6 +261,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	w.SetFullScreen(cfg.fullscreen)
 	w.SetMaster()
 
+	go link.reportConnectivity(ctx, f)
 	go compactWhenIdle(ctx, st, func() bool { return f.Screen().Kind == flow.KindAttract }, cfg.compact, log)
 
 	a.Lifecycle().SetOnStarted(func() {

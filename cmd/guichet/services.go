@@ -61,6 +61,7 @@ type technician struct {
 	kioskID  string
 	court    string
 	receipts *receipts
+	link     *syncLink
 }
 
 func (t technician) Peripherals(ctx context.Context) []flow.PeripheralHealth {
@@ -68,11 +69,27 @@ func (t technician) Peripherals(ctx context.Context) []flow.PeripheralHealth {
 }
 
 func (t technician) Registry(ctx context.Context) flow.RegistryStatus {
-	return flow.RegistryStatus{Detail: "no registry configured"}
+	if t.link.c == nil {
+		return flow.RegistryStatus{Detail: "not enrolled with a registry"}
+	}
+	s := t.link.c.Status()
+	detail := s.Problem
+	if detail == "" {
+		detail = s.LastError
+	}
+	return flow.RegistryStatus{Online: s.Online, LastSync: s.LastSync, Detail: detail, Address: t.link.c.Identity().RegistryURL}
 }
 
 func (t technician) Enrolment(ctx context.Context) flow.Enrolment {
-	return flow.Enrolment{Enrolled: t.kioskID != "", KioskID: t.kioskID, Court: t.court}
+	if t.link.c == nil {
+		return flow.Enrolment{KioskID: t.kioskID, Court: t.court, Detail: "not enrolled: run guichetctl provision with a token from operations"}
+	}
+	s := t.link.c.Status()
+	e := flow.Enrolment{Enrolled: !s.NeedsEnrolment, KioskID: s.KioskID, Court: s.Court, Expires: s.CertNotAfter}
+	if s.NeedsEnrolment {
+		e.Detail = s.Problem
+	}
+	return e
 }
 
 func (t technician) TestPrint(ctx context.Context) error {
