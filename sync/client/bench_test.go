@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"guichet/kiosk/store"
+	"guichet/sync/registry"
 )
 
 // BenchmarkReconnectStorm: the network comes back after a day's outage
@@ -19,7 +20,8 @@ import (
 // enrolled certificate, its own bbolt store with its sealed requests and
 // its own client (outbox sender, change-feed long-poll, telemetry), all in
 // this one process against one registry on bbolt with its production
-// settings (64 POSTs in flight, then 503 with Retry-After 5 s).
+// settings (64 POSTs in flight, then 503 with Retry-After 5 s; long-polls
+// re-read the store every 2 s).
 // GUICHET_STORM_KIOSKS (5000) and GUICHET_STORM_BACKLOG (20) size it.
 func BenchmarkReconnectStorm(b *testing.B) {
 	kiosks, backlog := 5000, 20
@@ -31,7 +33,9 @@ func BenchmarkReconnectStorm(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		e := newRegistry(b, regOptions{})
+		// Production settings: PollInterval 2 s (the tests' 50 ms would
+		// have 5000 long-polls read the store 100,000 times a second).
+		e := newRegistry(b, regOptions{cfg: func(c *registry.Config) { c.PollInterval = 2 * time.Second }})
 		ctx := context.Background()
 		stores := make([]*store.Store, kiosks)
 		clients := make([]*Client, kiosks)

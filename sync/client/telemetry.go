@@ -88,6 +88,8 @@ func (c *Client) Telemetry() (wire.Telemetry, error) {
 		t.OldestEntryAge = wire.Duration(h.OldestAge)
 	}
 	for _, d := range r.Devices {
+		// A device name follows the wire's name rule, which is the kiosk
+		// id's; one that does not is left out rather than failing the report.
 		if len(t.Peripherals) == wire.MaxPeripherals || !wire.ValidKioskID(d.Device) {
 			continue
 		}
