@@ -289,11 +289,9 @@ func (p *Proxy) serve(l *link, ft fate) {
 					l.reset()
 					return
 				}
-				if !p.forward(l.upstream, data, ft, &sentUp) {
-					l.reset()
-					return
-				}
-				if ft.cutAt >= 0 && sentUp.Load() > ft.cutAt {
+				// Decide the cut before the bytes go up, so that no part of the
+				// server's answer to them can slip back to the client first.
+				if ft.cutAt >= 0 && sentUp.Load()+int64(n) > ft.cutAt {
 					cutOnce.Do(func() {
 						p.stats.cuts.Add(1)
 						close(cut)
@@ -303,6 +301,10 @@ func (p *Proxy) serve(l *link, ft fate) {
 							l.reset()
 						}()
 					})
+				}
+				if !p.forward(l.upstream, data, ft, &sentUp) {
+					l.reset()
+					return
 				}
 			}
 			if err != nil {
