@@ -12,6 +12,7 @@ import (
 	"guichet/kiosk/printq"
 	"guichet/kiosk/receipt"
 	"guichet/kiosk/store"
+	"guichet/kiosk/tracking"
 )
 
 // receipts implements flow.ReceiptPrinter on the durable print queue: the
@@ -78,6 +79,21 @@ func (r *receipts) PrintReceipt(ctx context.Context, rc flow.Receipt) error {
 	return r.print(ctx, doc)
 }
 
+// ReprintReceipt prints a duplicate of the receipt of request n, as a
+// citizen whose receipt did not come out asks at the tracking screen.
+func (r *receipts) ReprintReceipt(ctx context.Context, n tracking.Number) error {
+	job, err := r.sp.Reprint(n)
+	switch {
+	case errors.Is(err, printq.ErrNoJob):
+		return fmt.Errorf("%w: no receipt printed here for %s", flow.ErrNotFound, n)
+	case errors.Is(err, printq.ErrNotPrinted):
+		return fmt.Errorf("%w: %v", flow.ErrNotReady, err)
+	case err != nil:
+		return err
+	}
+	return r.wait(ctx, job)
+}
+
 // testPage prints the technician's test page.
 func (r *receipts) testPage(ctx context.Context) error {
 	doc, err := receipt.TestPageFor(r.pack, r.pack.DefaultLanguage, r.kiosk, receipt.TestPage{At: time.Now()})
@@ -93,6 +109,11 @@ func (r *receipts) print(ctx context.Context, doc receipt.Document) error {
 	if err != nil {
 		return fmt.Errorf("guichet: print queue: %w", err)
 	}
+	return r.wait(ctx, job)
+}
+
+// wait follows a queued job to its first outcome.
+func (r *receipts) wait(ctx context.Context, job printq.Job) error {
 	ch := make(chan printq.Event, 4)
 	r.mu.Lock()
 	if e, ok := r.early[job.ID]; ok {

@@ -131,6 +131,16 @@ type ReceiptPrinter interface {
 	PrintReceipt(ctx context.Context, r Receipt) error
 }
 
+// ReceiptReprinter is a ReceiptPrinter that can print again, marked as a
+// duplicate, the receipt of an earlier request: what a citizen whose receipt
+// did not come out (paper out) asks for by scanning or typing the tracking
+// number. Errors as for ReceiptPrinter; ErrNotFound when the kiosk printed no
+// receipt for that number, ErrNotReady while the original still waits to
+// print.
+type ReceiptReprinter interface {
+	ReprintReceipt(ctx context.Context, n tracking.Number) error
+}
+
 // FineQuery looks fines up by national number or by PV number (one is set).
 type FineQuery struct {
 	NationalNumber string

@@ -948,3 +948,37 @@ func TestAccessToggleWakesTheKiosk(t *testing.T) {
 		t.Errorf("back to attract: %s %+v, want the settings gone with the session", s.Kind, s.Access)
 	}
 }
+
+// TestReprint: a citizen whose receipt did not come out (paper out) tracks
+// the request and asks for a duplicate; a number this kiosk never printed a
+// receipt for is refused with what to do.
+func TestReprint(t *testing.T) {
+	t.Run("a receipt printed here", func(t *testing.T) {
+		k := flowtest.New(t, "ma", flow.Config{})
+		k.Printer.Receipts = append(k.Printer.Receipts, flow.Receipt{Kind: flow.ReceiptRequest, Tracking: k.Ready})
+		s := walkTo(t, k, flowtest.Plan{Lang: "fr", Service: "tracking", TypeTracking: true}, flow.KindTracking)
+		if !flowtest.Offers(s, flow.TapReprint) {
+			t.Fatalf("tracking screen offers %q, no reprint", flowtest.IDs(s))
+		}
+		k.Must(t, flow.TapReprint)
+		s = k.Screen()
+		if s.Kind != flow.KindMessage || !has(flowtest.Texts(s), k.Pack.Message("fr", "tracking.reprinted")) {
+			t.Fatalf("after reprint: %s %q", s.Kind, flowtest.Texts(s))
+		}
+		if len(k.Printer.Reprints) != 1 || k.Printer.Reprints[0] != k.Ready {
+			t.Errorf("reprints = %v, want [%s]", k.Printer.Reprints, k.Ready)
+		}
+	})
+	t.Run("no receipt printed here", func(t *testing.T) {
+		k := flowtest.New(t, "ma", flow.Config{})
+		walkTo(t, k, flowtest.Plan{Lang: "ar", Service: "tracking", TypeTracking: true}, flow.KindTracking)
+		k.Must(t, flow.TapReprint)
+		s := k.Screen()
+		if s.Kind != flow.KindMessage || !has(flowtest.Texts(s), k.Pack.Message("ar", "tracking.reprint_none")) {
+			t.Fatalf("reprint of an unknown receipt: %s %q", s.Kind, flowtest.Texts(s))
+		}
+		if len(k.Printer.Reprints) != 0 {
+			t.Errorf("a duplicate printed for a receipt this kiosk never printed")
+		}
+	})
+}

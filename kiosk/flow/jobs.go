@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -551,6 +552,39 @@ func (f *Flow) track(fx *effects, n tracking.Number) {
 			}
 		}
 	}, f.within(f.cfg.LookupTimeout))
+}
+
+// reprint prints the receipt of a tracked request again, as a duplicate.
+func (f *Flow) reprint(fx *effects, n tracking.Number) {
+	rp, ok := f.deps.Receipts.(ReceiptReprinter)
+	if !ok {
+		f.unavailable(fx, nil)
+		return
+	}
+	f.run(fx, "tracking.reprinting", func(ctx context.Context) func(fx *effects) {
+		err := rp.ReprintReceipt(ctx, n)
+		return func(fx *effects) {
+			f.recordAudit(audit.Citizen, "receipt.reprint", string(n), fmt.Sprintf("asked at the kiosk: %v", errText(err)))
+			switch {
+			case err == nil:
+				f.showMessage("tracking.status", []notice{{key: "tracking.reprinted", role: RoleEmphasis}}, f.finishButton())
+			case errors.Is(err, ErrNotFound):
+				f.showMessage("tracking.status", errLine("tracking.reprint_none"), f.finishButton())
+			case errors.Is(err, ErrNotReady):
+				f.showMessage("tracking.status", errLine("tracking.reprint_pending"), f.finishButton())
+			default:
+				f.log.Warn("flow: reprint failed", "tracking", string(n), "err", err)
+				f.showMessage("tracking.status", errLine(printFailureKey(err)), f.finishButton())
+			}
+		}
+	}, f.within(f.cfg.PrintTimeout))
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "printed"
+	}
+	return err.Error()
 }
 
 // canCollect reports whether a tracked request's extract can be collected

@@ -171,6 +171,10 @@ func (f *Flow) tap(fx *effects, id string) {
 		}
 	case KindTracking:
 		switch id {
+		case TapReprint:
+			if st.j.tracked != nil {
+				f.reprint(fx, st.j.tracked.Request.Tracking)
+			}
 		case TapCollect:
 			st.j.collect = true
 			if st.j.privacy {

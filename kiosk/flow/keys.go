@@ -52,6 +52,7 @@ var Keys = func() []string {
 		"tracking.status", "tracking.last_updated", "tracking.not_found", "tracking.check_number",
 		"tracking.searching", "tracking.another", "tracking.offline", "tracking.checked_now",
 		"tracking.synced", "tracking.synced_offline", "tracking.never_synced", "tracking.reason",
+		"tracking.reprint", "tracking.reprinting", "tracking.reprinted", "tracking.reprint_none", "tracking.reprint_pending",
 		"collect.title", "collect.instructions", "collect.button", "collect.fetching", "collect.done",
 		"collect.failed", "collect.print_failed", "collect.identity_mismatch", "collect.not_ready",
 		"collect.already_delivered", "collect.signature_invalid", "collect.offline",

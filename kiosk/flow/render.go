@@ -573,6 +573,9 @@ func (f *Flow) renderTracking(s *Screen) {
 	if f.canCollect() {
 		s.Buttons = append(s.Buttons, Button{ID: TapCollect, Label: f.msg("collect.button"), Role: RolePrimary})
 	}
+	if _, ok := f.deps.Receipts.(ReceiptReprinter); ok && t.Source == FromLocal {
+		s.Buttons = append(s.Buttons, Button{ID: TapReprint, Label: f.msg("tracking.reprint"), Role: RoleSecondary})
+	}
 	s.Buttons = append(s.Buttons,
 		Button{ID: TapTypeNumber, Label: f.msg("tracking.another"), Role: RoleSecondary},
 		Button{ID: TapFinish, Label: f.msg("nav.finish"), Role: RoleSecondary},

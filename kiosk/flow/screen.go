@@ -215,6 +215,7 @@ const (
 	TapTypePV       = "fine.type_pv"
 	TapTypeNumber   = "tracking.type"
 	TapCollect      = "collect"
+	TapReprint      = "receipt.reprint"
 	TapCallback     = "callback"
 	TapScanAgain    = "scan_again"
 

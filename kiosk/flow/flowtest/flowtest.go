@@ -142,6 +142,25 @@ type Printer struct {
 	Err       error
 	Receipts  []flow.Receipt
 	Documents []flow.Extract
+	// Reprints are the duplicates asked for (flow.ReceiptReprinter); a
+	// number with no receipt in Receipts gives flow.ErrNotFound.
+	Reprints []tracking.Number
+}
+
+// ReprintReceipt prints a duplicate of a receipt printed before.
+func (p *Printer) ReprintReceipt(ctx context.Context, n tracking.Number) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.Err != nil {
+		return p.Err
+	}
+	for _, r := range p.Receipts {
+		if r.Tracking == n {
+			p.Reprints = append(p.Reprints, n)
+			return nil
+		}
+	}
+	return flow.ErrNotFound
 }
 
 func (p *Printer) PrintReceipt(ctx context.Context, r flow.Receipt) error {
