@@ -101,7 +101,7 @@ func TestRealWindow(t *testing.T) {
 			j.shot("privacy")
 			j.tap(flow.TapAccept)
 			if !tc.whole {
-				j.shot("card")
+				j.want(flow.KindScanCard)
 				j.saveShots()
 				return
 			}
@@ -265,7 +265,7 @@ func (j *journey) act(what string, real func() error, mirror func(), st step) {
 // step says how act waits.
 type step struct {
 	quiet   time.Duration // how long the frame must stay the same
-	retry   bool          // do it again when nothing changes in 6 s (a tap, not a key typed)
+	retry   bool          // do it again when nothing changes in 6 s (taps, not typing)
 	mayStay bool          // the frame may not change at all
 }
 
