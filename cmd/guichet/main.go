@@ -256,6 +256,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	w := a.NewWindow("Guichet")
 	k := ui.New(f, p, ui.Options{Logger: log})
 	screen.Store(k)
+	w.SetPadded(false) // the layout is made for the panel's full 1280×800
 	w.SetContent(k.Content())
 	w.Resize(fyne.NewSize(1280, 800))
 	w.SetFullScreen(cfg.fullscreen)

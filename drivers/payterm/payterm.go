@@ -52,8 +52,9 @@ type Terminal struct {
 	cfg  Config
 	now  func() time.Time
 
-	mu sync.Mutex
-	lr lineReader
+	mu      sync.Mutex
+	lr      lineReader
+	pending []string // lines read but not yet consumed (an ACK and its RESULT often come in one read)
 }
 
 // New drives the terminal on port.
@@ -171,19 +172,9 @@ func (t *Terminal) await(ctx context.Context, ref string, wait time.Duration, ve
 	deadline := t.now().Add(wait)
 	var buf [128]byte
 	for {
-		left := deadline.Sub(t.now())
-		if left <= 0 {
-			return Message{}, errWait
-		}
-		if err := ctx.Err(); err != nil {
-			return Message{}, errWait
-		}
-		if err := t.port.SetReadTimeout(min(left, 200*time.Millisecond)); err != nil {
-			return Message{}, fmt.Errorf("payterm: %w", err)
-		}
-		n, err := t.port.Read(buf[:])
-		lines, _ := t.lr.feed(buf[:n])
-		for _, l := range lines {
+		for len(t.pending) > 0 {
+			l := t.pending[0]
+			t.pending = t.pending[1:]
 			m, derr := Decode(l)
 			if derr != nil {
 				continue // garbage on the line: wait for a well-formed answer
@@ -200,6 +191,19 @@ func (t *Terminal) await(ctx context.Context, ref string, wait time.Duration, ve
 				}
 			}
 		}
+		left := deadline.Sub(t.now())
+		if left <= 0 {
+			return Message{}, errWait
+		}
+		if err := ctx.Err(); err != nil {
+			return Message{}, errWait
+		}
+		if err := t.port.SetReadTimeout(min(left, 200*time.Millisecond)); err != nil {
+			return Message{}, fmt.Errorf("payterm: %w", err)
+		}
+		n, err := t.port.Read(buf[:])
+		lines, _ := t.lr.feed(buf[:n])
+		t.pending = append(t.pending, lines...)
 		if err != nil && !drivers.IsTimeout(err) {
 			return Message{}, fmt.Errorf("payterm: read: %w", err)
 		}

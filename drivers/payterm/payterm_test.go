@@ -110,3 +110,33 @@ func TestNoTerminalAnswers(t *testing.T) {
 		t.Fatalf("Pay with no terminal: error = %v, want ErrNoTerminal", err)
 	}
 }
+
+// TestAckAndResultInOneRead: a terminal that answers ACK and RESULT in one
+// burst must not make Pay wait for a RESULT it already read (the kiosk's
+// real-window test caught Pay sitting out its whole time-out).
+func TestAckAndResultInOneRead(t *testing.T) {
+	path, far := serialtest.Pair(t)
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := far.Read(buf)
+			if err != nil {
+				return
+			}
+			if m, derr := payterm.Decode(string(buf[:n-2])); derr == nil && m.Verb == "PAY" {
+				far.Write([]byte("ACK " + m.Ref + "\r\nRESULT " + m.Ref + " APPROVED A000042\r\n"))
+			}
+		}
+	}()
+	cfg := fast()
+	cfg.ResultTimeout = 10 * time.Second
+	term := newTerminal(t, path, cfg)
+	start := time.Now()
+	a, err := term.Pay(context.Background(), "burst-1", 700, "MAD", "card")
+	if err != nil || a.Outcome != payterm.Approved || a.Code != "A000042" {
+		t.Fatalf("Pay = %+v, %v, want approved A000042", a, err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Pay took %v with both answers in one read, want well under the 10 s result time-out", took)
+	}
+}
