@@ -249,14 +249,7 @@ func (s *Sim) Replug() error {
 	if err != nil {
 		return fmt.Errorf("escpossim: %w", err)
 	}
-	tmp := s.link + ".new"
-	os.Remove(tmp)
-	if err := os.Symlink(p.Path, tmp); err != nil {
-		p.Close()
-		return fmt.Errorf("escpossim: %w", err)
-	}
-	if err := os.Rename(tmp, s.link); err != nil {
-		os.Remove(tmp)
+	if err := serialtest.Link(s.link, p.Path); err != nil {
 		p.Close()
 		return fmt.Errorf("escpossim: %w", err)
 	}

@@ -109,15 +109,7 @@ func (s *Sim) plug() error {
 	if err != nil {
 		return fmt.Errorf("idscansim: %w", err)
 	}
-	// Replace the symlink atomically, as udev does.
-	tmp := s.link + ".new"
-	os.Remove(tmp)
-	if err := os.Symlink(pty.Path, tmp); err != nil {
-		pty.Close()
-		return fmt.Errorf("idscansim: %w", err)
-	}
-	if err := os.Rename(tmp, s.link); err != nil {
-		os.Remove(tmp)
+	if err := serialtest.Link(s.link, pty.Path); err != nil {
 		pty.Close()
 		return fmt.Errorf("idscansim: %w", err)
 	}

@@ -64,8 +64,7 @@ func New(dir string, opts Options) (*Sim, error) {
 		link: filepath.Join(dir, opts.Name), pty: p, opts: opts, mode: Approve,
 		results: map[string]payterm.Message{}, charged: map[string]int64{}, done: make(chan struct{}),
 	}
-	os.Remove(s.link)
-	if err := os.Symlink(p.Path, s.link); err != nil {
+	if err := serialtest.Link(s.link, p.Path); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("paytermsim: %w", err)
 	}

@@ -249,16 +249,7 @@ func (s *Sim) Replug() error {
 		p.Close()
 		return fmt.Errorf("qrscansim: %w", err)
 	}
-	// Swap the link in one rename so the path never leads to a stale pty.
-	tmp := s.link + ".new"
-	os.Remove(tmp)
-	if err := os.Symlink(p.Path, tmp); err != nil {
-		far.Close()
-		p.Close()
-		return fmt.Errorf("qrscansim: %w", err)
-	}
-	if err := os.Rename(tmp, s.link); err != nil {
-		os.Remove(tmp)
+	if err := serialtest.Link(s.link, p.Path); err != nil {
 		far.Close()
 		p.Close()
 		return fmt.Errorf("qrscansim: %w", err)

@@ -113,3 +113,20 @@ func makeRaw(f *os.File) error {
 	}
 	return ioErr
 }
+
+// Link points the stable path link at a device path, as udev does for
+// /dev/guichet/…: the new link is made beside it and renamed over it, so the
+// path never leads to nothing nor to a stale device. Emulators call it when
+// plugged in.
+func Link(link, target string) error {
+	tmp := link + ".new"
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
