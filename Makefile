@@ -34,12 +34,21 @@ test: deps fmt-check vet build
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=$(FUZZTIME)
 
-# Every FuzzXxx in the module, each for $(FUZZTIME).
+# Every FuzzXxx in the module, each for $(FUZZTIME). Go 1.26's fuzz
+# coordinator can fail a target with a bare "context deadline exceeded" as
+# -fuzztime ends (golang/go#75804, fixed in Go 1.27): such a run, with no
+# failing input written, is run once more; any other failure fails at once.
 fuzz-short:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@set -e; mkdir -p $(OUT); for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(OUT)/fuzz.log 2>&1 || { cat $(OUT)/fuzz.log; exit 1; }; \
+	    for try in 1 2; do \
+	      if $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(OUT)/fuzz.log 2>&1; then break; fi; \
+	      if [ $$try = 1 ] && grep -q 'context deadline exceeded' $(OUT)/fuzz.log && ! grep -qE 'Failing input written|panic:|_test.go:[0-9]+:' $(OUT)/fuzz.log; then \
+	        echo "  the fuzz coordinator's deadline race (golang/go#75804), no failing input: once more"; continue; \
+	      fi; \
+	      cat $(OUT)/fuzz.log; exit 1; \
+	    done; \
 	  done; \
 	done
 
