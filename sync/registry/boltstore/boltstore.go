@@ -105,6 +105,20 @@ func get[T any](b *bolt.Bucket, key []byte, what string) (T, error) {
 	return v, nil
 }
 
+// all decodes every value of a bucket, in key order.
+func all[T any](b *bolt.Bucket, what string) ([]T, error) {
+	var out []T
+	err := b.ForEach(func(key, raw []byte) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("boltstore: %s %q: %w", what, key, err)
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
 func put(b *bolt.Bucket, key []byte, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -272,15 +286,9 @@ func (s *Store) Kiosk(ctx context.Context, kioskID string) (store.Kiosk, error) 
 func (s *Store) Kiosks(ctx context.Context) ([]store.Kiosk, error) {
 	var out []store.Kiosk
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		out = nil
-		return tx.Bucket(bKiosks).ForEach(func(key, v []byte) error {
-			var k store.Kiosk
-			if err := json.Unmarshal(v, &k); err != nil {
-				return fmt.Errorf("boltstore: kiosk %q: %w", key, err)
-			}
-			out = append(out, k)
-			return nil
-		})
+		var err error
+		out, err = all[store.Kiosk](tx.Bucket(bKiosks), "kiosk")
+		return err
 	})
 	return out, err
 }

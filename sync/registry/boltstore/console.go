@@ -201,15 +201,9 @@ func (s *Store) SigningKey(ctx context.Context, id string) (store.SigningKey, er
 func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	var out []store.SigningKey
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		out = nil
-		return tx.Bucket(bSigningKeys).ForEach(func(key, v []byte) error {
-			var k store.SigningKey
-			if err := json.Unmarshal(v, &k); err != nil {
-				return fmt.Errorf("boltstore: signing key %q: %w", key, err)
-			}
-			out = append(out, k)
-			return nil
-		})
+		var err error
+		out, err = all[store.SigningKey](tx.Bucket(bSigningKeys), "signing key")
+		return err
 	})
 	return out, err
 }
