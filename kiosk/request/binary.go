@@ -167,18 +167,9 @@ func (d *decoder) uvarint(field string) uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b[d.off:])
-	switch {
-	case n == 0:
-		d.fail(field, fmt.Errorf("truncated"))
-		return 0
-	case n < 0:
-		d.fail(field, fmt.Errorf("varint overflows 64 bits"))
-		return 0
-	case n != len(binary.AppendUvarint(nil, v)):
-		d.fail(field, fmt.Errorf("varint not minimal"))
+	if !d.varintOK(field, n, n > 0 && n == len(binary.AppendUvarint(nil, v))) {
 		return 0
 	}
-	d.off += n
 	return v
 }
 
@@ -187,19 +178,28 @@ func (d *decoder) varint(field string) int64 {
 		return 0
 	}
 	v, n := binary.Varint(d.b[d.off:])
+	if !d.varintOK(field, n, n > 0 && n == len(binary.AppendVarint(nil, v))) {
+		return 0
+	}
+	return v
+}
+
+// varintOK checks what binary.(U)varint read: n bytes, minimal when the
+// value re-encodes to as many. It consumes them, or records the failure.
+func (d *decoder) varintOK(field string, n int, minimal bool) bool {
 	switch {
 	case n == 0:
 		d.fail(field, fmt.Errorf("truncated"))
-		return 0
+		return false
 	case n < 0:
 		d.fail(field, fmt.Errorf("varint overflows 64 bits"))
-		return 0
-	case n != len(binary.AppendVarint(nil, v)):
+		return false
+	case !minimal:
 		d.fail(field, fmt.Errorf("varint not minimal"))
-		return 0
+		return false
 	}
 	d.off += n
-	return v
+	return true
 }
 
 func (d *decoder) string(field string) string {
