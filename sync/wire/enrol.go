@@ -26,12 +26,13 @@ const (
 	CapTelemetry     Capability = "telemetry"        // POST /v1/telemetry
 	CapRenew         Capability = "cert.renew"       // POST /v1/renew
 	CapLongPoll      Capability = "feed.longpoll"    // GET /v1/changes honours wait
-	CapExtractOnline Capability = "extract.download" // reserved: fetching signed extracts
+	CapExtractOnline Capability = "extract.download" // POST /v1/extract and /v1/delivered
+	CapFines         Capability = "fines.lookup"     // POST /v1/fines
 )
 
 // RegistryCapabilities are the capabilities this package's version of the
 // registry implements.
-var RegistryCapabilities = []Capability{CapBatch, CapFeedStatus, CapFeedRefData, CapFeedUpdate, CapFeedConfig, CapTelemetry, CapRenew, CapLongPoll}
+var RegistryCapabilities = []Capability{CapBatch, CapFeedStatus, CapFeedRefData, CapFeedUpdate, CapFeedConfig, CapTelemetry, CapRenew, CapLongPoll, CapExtractOnline, CapFines}
 
 // MaxCapabilities bounds a capability list.
 const MaxCapabilities = 64
@@ -140,6 +141,10 @@ type EnrolResponse struct {
 	Capabilities  []Capability `json:"capabilities"`    // negotiated
 	Configuration Settings     `json:"configuration"`   // the kiosk's initial settings
 	ServerTime    time.Time    `json:"server_time"`
+	// DocumentKeys are the Ed25519 public keys, by key id, that sign the
+	// documents the registry publishes (reference data, the extract
+	// signers); the kiosk pins them with the CA.
+	DocumentKeys map[string][]byte `json:"document_keys,omitempty"`
 }
 
 func (EnrolResponse) maxBody() int { return MaxEnrolBody }
@@ -177,6 +182,9 @@ func (r EnrolResponse) Validate() error {
 		return err
 	}
 	if err := checkTime("server_time", r.ServerTime); err != nil {
+		return err
+	}
+	if err := checkDocumentKeys(r.DocumentKeys); err != nil {
 		return err
 	}
 	return checkCapabilities(r.Capabilities)

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"math/big"
 	"net/url"
@@ -122,6 +123,7 @@ func examples(tb testing.TB) map[string]Message {
 			Capabilities:  []Capability{CapBatch, CapFeedStatus, CapFeedConfig, CapTelemetry},
 			Configuration: Settings{Version: 1, TelemetryInterval: Duration(5 * time.Minute), FeedWait: Duration(30 * time.Second), BatchMaxItems: 50},
 			ServerTime:    t0,
+			DocumentKeys:  map[string][]byte{"mj-ref-2026": signerKey.Public().(ed25519.PublicKey)},
 		},
 		"renew_request":  &RenewRequest{KioskID: fixtureKiosk, MessageID: "m-0002", CSR: fixtureCSR(tb)},
 		"renew_response": &RenewResponse{KioskID: fixtureKiosk, Certificate: leaf, NotAfter: t0.AddDate(0, 0, 30)},
@@ -151,5 +153,27 @@ func examples(tb testing.TB) map[string]Message {
 		},
 		"telemetry_ack": &TelemetryAck{KioskID: fixtureKiosk, MessageID: "m-0004", ServerTime: t0, Capabilities: []Capability{CapBatch}, FeedHead: 44},
 		"problem":       NewProblem(403, CodeIdentityMismatch, "Forbidden", "body kiosk id is not the certificate's").WithRetryAfter(0),
+		"fines_query":   &FinesQuery{KioskID: fixtureKiosk, MessageID: "m-0005", NationalNumber: "BE123456"},
+		"fines_response": &FinesResponse{KioskID: fixtureKiosk, MessageID: "m-0005", Fines: []Fine{
+			{PVNumber: "12345678-RF-2026", Amount: 30000, Currency: "MAD", Date: t0.AddDate(0, -2, 0), Place: "A7 PK 112, Settat", Court: "tpi-settat"},
+		}},
+		"extract_request": &ExtractRequest{KioskID: fixtureKiosk, MessageID: "m-0006", Tracking: fixtureTracking(1),
+			Holder: Holder{NationalNumber: "BE123456", DocumentNumber: "ZX9876543", BirthDate: "1990-04-17"}},
+		"extract_response": &ExtractResponse{KioskID: fixtureKiosk, MessageID: "m-0006", Tracking: fixtureTracking(1),
+			Extract: []byte(`{"number":"B3/2026/000042"}`), Signers: *fixtureSigners()},
+		"delivered_request": &DeliveredRequest{KioskID: fixtureKiosk, MessageID: "m-0007", Tracking: fixtureTracking(1), At: t0},
+		"delivered_ack":     &DeliveredAck{KioskID: fixtureKiosk, MessageID: "m-0007", Tracking: fixtureTracking(1), State: request.Delivered},
 	}
+}
+
+func fixtureSigners() *SignedDocument {
+	d := &SignedDocument{
+		Name:    DocSigners,
+		Version: 3,
+		Issued:  t0,
+		KeyID:   "mj-ref-2026",
+		Payload: []byte(`[{"key_id":"greffier-casa-1","role":"clerk","court":"tpi-casablanca","public":"` + base64.StdEncoding.EncodeToString(kioskKey.Public().(ed25519.PublicKey)) + `"}]`),
+	}
+	d.Sign(signerKey)
+	return d
 }

@@ -42,6 +42,9 @@ const (
 	CodeUnauthorized     ErrorCode = "unauthorized"       // 401: clerk or operator without a valid session
 	CodeForbidden        ErrorCode = "forbidden"          // 403: clerk or operator without the role
 	CodeState            ErrorCode = "illegal_state"      // 409: a clerk's transition the state machine refuses
+	CodeHolderMismatch   ErrorCode = "holder_mismatch"    // 403: the card presented is not the extract holder's
+	CodeNotReady         ErrorCode = "not_ready"          // 409: the extract is not issued and endorsed yet
+	CodeDelivered        ErrorCode = "already_delivered"  // 409: the extract was handed over already
 )
 
 // Retryable reports whether the same message may succeed later unchanged.

@@ -21,6 +21,9 @@ const (
 	PathRequests  = "/v1/requests"  // POST RequestBatch → BatchResponse
 	PathChanges   = "/v1/changes"   // GET ?kiosk=…&since=N&wait=S → ChangesResponse
 	PathTelemetry = "/v1/telemetry" // POST Telemetry → TelemetryAck
+	PathFines     = "/v1/fines"     // POST FinesQuery → FinesResponse
+	PathExtract   = "/v1/extract"   // POST ExtractRequest → ExtractResponse
+	PathDelivered = "/v1/delivered" // POST DeliveredRequest → DeliveredAck
 )
 
 // Content types.

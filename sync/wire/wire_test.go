@@ -133,6 +133,25 @@ func decodeCases(tb testing.TB) []decodeCase {
 		{"telemetry ack valid", "telemetry_ack", g("telemetry_ack"), nil, ""},
 		{"problem valid", "problem", g("problem"), nil, ""},
 		{"problem status 200", "problem", r("problem", `"status":403`, `"status":200`), ErrInvalid, "status"},
+		{"enrol response short document key", "enrol_response", r("enrol_response", `"document_keys":{"mj-ref-2026":"`, `"document_keys":{"mj-ref-2026":"AAAA`), ErrInvalid, "document key"},
+		{"fines query valid", "fines_query", g("fines_query"), nil, ""},
+		{"fines query both numbers", "fines_query", r("fines_query", `"national_number"`, `"pv_number":"1-RF-2026","national_number"`), ErrInvalid, "exactly one"},
+		{"fines query neither", "fines_query", `{"kiosk_id":"k1","message_id":"m1"}`, ErrInvalid, "exactly one"},
+		{"fines query bad number", "fines_query", r("fines_query", `"BE123456"`, `"BE 123456"`), ErrInvalid, "national number"},
+		{"fines response valid", "fines_response", g("fines_response"), nil, ""},
+		{"fines response null", "fines_response", `{"kiosk_id":"k1","message_id":"m1","fines":null}`, ErrInvalid, "missing"},
+		{"fines response zero amount", "fines_response", r("fines_response", `"amount":30000`, `"amount":0`), ErrInvalid, "amount"},
+		{"fines response currency", "fines_response", r("fines_response", `"currency":"MAD"`, `"currency":"mad"`), ErrInvalid, "currency"},
+		{"extract request valid", "extract_request", g("extract_request"), nil, ""},
+		{"extract request bad birth date", "extract_request", r("extract_request", `"1990-04-17"`, `"17/04/1990"`), ErrInvalid, "birth date"},
+		{"extract request no holder", "extract_request", r("extract_request", `"national_number":"BE123456"`, `"national_number":""`), ErrInvalid, "national number"},
+		{"extract response valid", "extract_response", g("extract_response"), nil, ""},
+		{"extract response not json", "extract_response", r("extract_response", `"extract":"`, `"extract":"AAAA`), ErrInvalid, "JSON"},
+		{"extract response wrong document", "extract_response", r("extract_response", `"name":"signers"`, `"name":"courts"`), ErrInvalid, "signers"},
+		{"delivered valid", "delivered_request", g("delivered_request"), nil, ""},
+		{"delivered no time", "delivered_request", r("delivered_request", `,"at":"2026-03-02T09:30:00Z"`, ``), ErrInvalid, "at"},
+		{"delivered ack valid", "delivered_ack", g("delivered_ack"), nil, ""},
+		{"delivered ack wrong state", "delivered_ack", r("delivered_ack", `"state":"delivered"`, `"state":"ready"`), ErrInvalid, "state"},
 	}
 }
 
@@ -159,6 +178,18 @@ func newMessage(kind string) Message {
 		return new(TelemetryAck)
 	case "problem":
 		return new(Problem)
+	case "fines_query":
+		return new(FinesQuery)
+	case "fines_response":
+		return new(FinesResponse)
+	case "extract_request":
+		return new(ExtractRequest)
+	case "extract_response":
+		return new(ExtractResponse)
+	case "delivered_request":
+		return new(DeliveredRequest)
+	case "delivered_ack":
+		return new(DeliveredAck)
 	}
 	panic("unknown kind " + kind)
 }
@@ -225,6 +256,12 @@ func FuzzChangesResponse(f *testing.F) { fuzzDecoder(f, "changes_response") }
 func FuzzTelemetry(f *testing.F)       { fuzzDecoder(f, "telemetry") }
 func FuzzTelemetryAck(f *testing.F)    { fuzzDecoder(f, "telemetry_ack") }
 func FuzzProblem(f *testing.F)         { fuzzDecoder(f, "problem") }
+func FuzzFinesQuery(f *testing.F)      { fuzzDecoder(f, "fines_query") }
+func FuzzFinesResponse(f *testing.F)   { fuzzDecoder(f, "fines_response") }
+func FuzzExtractRequest(f *testing.F)  { fuzzDecoder(f, "extract_request") }
+func FuzzExtractResponse(f *testing.F) { fuzzDecoder(f, "extract_response") }
+func FuzzDelivered(f *testing.F)       { fuzzDecoder(f, "delivered_request") }
+func FuzzDeliveredAck(f *testing.F)    { fuzzDecoder(f, "delivered_ack") }
 
 var queryCases = []struct {
 	name    string
