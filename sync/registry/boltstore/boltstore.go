@@ -39,8 +39,13 @@ var (
 	bExtractRequest = []byte("extract_by_request")
 	bExtractOrder   = []byte("extract_by_issue")
 
+	// Published documents and radar fines.
+	bDocuments       = []byte("documents")
+	bFines           = []byte("fines")
+	bFinesByNational = []byte("fines_by_national")
+
 	allBuckets = [][]byte{bMeta, bTokens, bKiosks, bCerts, bKioskCerts, bRequests, bSealed, bByCourt, bByTime, bFeed, bAlerts, bAudit, bAccounts,
-		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder}
+		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder, bDocuments, bFines, bFinesByNational}
 
 	keySerial = []byte("kiosk_serial")
 )

@@ -147,4 +147,22 @@ CREATE TABLE IF NOT EXISTS extracts (
 );
 CREATE INDEX IF NOT EXISTS extracts_issued ON extracts (issued_at DESC, number DESC);
 CREATE INDEX IF NOT EXISTS extracts_tracking ON extracts (tracking);
+
+CREATE TABLE IF NOT EXISTS documents (
+	name     text PRIMARY KEY,
+	version  bigint NOT NULL,
+	document jsonb NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS fines (
+	pv_number       text PRIMARY KEY,
+	national_number text NOT NULL,
+	fine            jsonb NOT NULL,
+	offence_date    timestamptz NOT NULL,
+	paid_kiosk      text,
+	paid_request    text,
+	paid_amount     bigint,
+	paid_at         timestamptz
+);
+CREATE INDEX IF NOT EXISTS fines_national ON fines (national_number) WHERE paid_at IS NULL AND national_number <> '';
 `

@@ -16,7 +16,10 @@
 //   - a request has at most one issued extract, and an extract is endorsed
 //     once, even when several endorsements race;
 //   - the web console's sessions, failed sign-ins and signing keys are
-//     shared by every registry process over the same store.
+//     shared by every registry process over the same store;
+//   - a published document's version only increases;
+//   - a radar fine is paid once: a second request paying it is refused,
+//     and a new file from the traffic authority does not unpay it.
 //
 // Limits: the store holds sealed payloads as they came; it never opens them
 // (the server does, with the registry's HPKE key). Listing is by court and
@@ -26,6 +29,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"guichet/kiosk/request"
@@ -154,7 +158,49 @@ type Store interface {
 	ExtractOf(ctx context.Context, kioskID, requestID string) (IssuedExtract, error)
 	Extracts(ctx context.Context, f ExtractFilter) ([]IssuedExtract, error)
 
+	// Published documents (reference data, the extract signers).
+	// PutDocument records d as the latest of its name (ErrExists unless its
+	// version is above the latest's); Document returns the latest of a
+	// name (ErrNotFound); Documents the latest of every name, by name.
+	PutDocument(ctx context.Context, d wire.SignedDocument) error
+	Document(ctx context.Context, name string) (wire.SignedDocument, error)
+	Documents(ctx context.Context) ([]wire.SignedDocument, error)
+
+	// Radar fines. PutFines records fines from the traffic authority's
+	// file, replacing an unpaid one with the same PV number and leaving a
+	// paid one as it is; it returns how many it wrote. Fines returns the
+	// unpaid fines of a national number or a PV number (one set), oldest
+	// offence first. PayFine marks a fine paid by a kiosk request:
+	// ErrNotFound for an unknown PV number, ErrExists if another request
+	// paid it; the same request again changes nothing.
+	PutFines(ctx context.Context, fines []Fine) (int, error)
+	Fines(ctx context.Context, nationalNumber, pvNumber string) ([]Fine, error)
+	PayFine(ctx context.Context, pv string, p FinePayment) (Fine, error)
+
 	Close() error
+}
+
+// Fine is a radar fine with a judgment, as the traffic authority sends it.
+type Fine struct {
+	wire.Fine
+	NationalNumber string // the offender's; empty when unknown (a foreign plate)
+	Paid           *FinePayment
+}
+
+// CompareFines orders fines by offence date, then PV number.
+func CompareFines(a, b Fine) int {
+	if c := a.Date.Compare(b.Date); c != 0 {
+		return c
+	}
+	return strings.Compare(a.PVNumber, b.PVNumber)
+}
+
+// FinePayment is who paid a fine, and when.
+type FinePayment struct {
+	KioskID   string
+	RequestID string
+	Amount    int64
+	At        time.Time
 }
 
 // Token is a one-time enrolment token, kept as the SHA-256 of its text.

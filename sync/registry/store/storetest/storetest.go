@@ -52,6 +52,9 @@ func Run(t *testing.T, open Open) {
 		{"SigningKeys", testSigningKeys},
 		{"Extracts", testExtracts},
 		{"ExtractsConcurrentEndorse", testExtractsConcurrent},
+		{"Documents", testDocuments},
+		{"Fines", testFines},
+		{"FinesConcurrentPayments", testFinesConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,152 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"guichet/sync/registry/store"
+	"guichet/sync/wire"
+)
+
+// Published documents and radar fines.
+
+func document(name string, version uint64) wire.SignedDocument {
+	return wire.SignedDocument{Name: name, Version: version, Issued: T0.Add(time.Duration(version) * time.Hour), KeyID: "mj-ref-2026",
+		Payload: []byte(fmt.Sprintf(`{"v":%d}`, version)), Signature: make([]byte, 64)}
+}
+
+func testDocuments(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.Document(ctx, "professionals"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Document(none) = %v, want ErrNotFound", err)
+	}
+	if ds, err := s.Documents(ctx); err != nil || len(ds) != 0 {
+		t.Fatalf("Documents(empty) = %v, %v", ds, err)
+	}
+	for _, d := range []wire.SignedDocument{document("professionals", 1), document("signers", 1), document("professionals", 2)} {
+		if err := s.PutDocument(ctx, d); err != nil {
+			t.Fatalf("PutDocument(%s v%d) = %v", d.Name, d.Version, err)
+		}
+	}
+	for _, v := range []uint64{2, 1} {
+		if err := s.PutDocument(ctx, document("professionals", v)); !errors.Is(err, store.ErrExists) {
+			t.Errorf("PutDocument(professionals v%d over v2) = %v, want ErrExists", v, err)
+		}
+	}
+	got, err := s.Document(ctx, "professionals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(document("professionals", 2), got); diff != "" {
+		t.Errorf("Document(professionals) (-want +got):\n%s", diff)
+	}
+	ds, err := s.Documents(ctx)
+	if err != nil || len(ds) != 2 || ds[0].Name != "professionals" || ds[0].Version != 2 || ds[1].Name != "signers" {
+		t.Errorf("Documents() = %+v, %v; want professionals v2, signers v1", ds, err)
+	}
+}
+
+// Fine returns a fine for the tests: n-th offence of national.
+func Fine(national string, n int) store.Fine {
+	return store.Fine{
+		Fine: wire.Fine{PVNumber: fmt.Sprintf("%08d-RF-2026", n), Amount: int64(n) * 10000, Currency: "MAD",
+			Date: T0.AddDate(0, 0, -n), Place: fmt.Sprintf("A7 PK %d", n), Court: "tpi-settat"},
+		NationalNumber: national,
+	}
+}
+
+func pvs(fs []store.Fine) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.PVNumber)
+	}
+	return out
+}
+
+func testFines(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	n, err := s.PutFines(ctx, []store.Fine{Fine("BE123456", 1), Fine("BE123456", 3), Fine("BE123456", 2), Fine("JA654321", 4), Fine("", 5)})
+	if err != nil || n != 5 {
+		t.Fatalf("PutFines = %d, %v; want 5", n, err)
+	}
+	check := func(national, pv string, want ...string) {
+		t.Helper()
+		got, err := s.Fines(ctx, national, pv)
+		if err != nil {
+			t.Fatalf("Fines(%q, %q) = %v", national, pv, err)
+		}
+		if diff := cmp.Diff(want, pvs(got)); diff != "" {
+			t.Errorf("Fines(%q, %q) (-want +got):\n%s", national, pv, diff)
+		}
+	}
+	// Oldest offence first (n = 3 is three days before T0).
+	check("BE123456", "", "00000003-RF-2026", "00000002-RF-2026", "00000001-RF-2026")
+	check("", "00000005-RF-2026", "00000005-RF-2026")
+	check("", "99999999-RF-2026")
+	check("XX000000", "")
+	check("", "", []string(nil)...)
+
+	pay := store.FinePayment{KioskID: "k1", RequestID: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", Amount: 20000, At: T0}
+	f, err := s.PayFine(ctx, "00000002-RF-2026", pay)
+	if err != nil || f.Paid == nil || f.Paid.RequestID != pay.RequestID || !f.Paid.At.Equal(T0) {
+		t.Fatalf("PayFine = %+v, %v", f, err)
+	}
+	check("BE123456", "", "00000003-RF-2026", "00000001-RF-2026")
+	check("", "00000002-RF-2026")
+	// The same request again: nothing changes; another request: refused.
+	if _, err := s.PayFine(ctx, "00000002-RF-2026", pay); err != nil {
+		t.Errorf("PayFine(same request again) = %v, want nil", err)
+	}
+	other := pay
+	other.RequestID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+	if _, err := s.PayFine(ctx, "00000002-RF-2026", other); !errors.Is(err, store.ErrExists) {
+		t.Errorf("PayFine(another request) = %v, want ErrExists", err)
+	}
+	if _, err := s.PayFine(ctx, "99999999-RF-2026", pay); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PayFine(unknown) = %v, want ErrNotFound", err)
+	}
+	// A new file from the authority does not unpay a fine, and moves an
+	// unpaid one to its corrected owner.
+	moved := Fine("JA654321", 1)
+	if n, err := s.PutFines(ctx, []store.Fine{Fine("BE123456", 2), moved}); err != nil || n != 1 {
+		t.Errorf("PutFines(again) = %d, %v; want 1 (the paid one left as it is)", n, err)
+	}
+	check("BE123456", "", "00000003-RF-2026")
+	check("JA654321", "", "00000004-RF-2026", "00000001-RF-2026")
+	check("", "00000002-RF-2026")
+}
+
+// testFinesConcurrent: two kiosks paying the same fine at once; one wins.
+func testFinesConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.PutFines(ctx, []store.Fine{Fine("BE123456", 7)}); err != nil {
+		t.Fatal(err)
+	}
+	const payers = 8
+	var wg sync.WaitGroup
+	errs := make([]error, payers)
+	for i := range payers {
+		wg.Go(func() {
+			_, errs[i] = s.PayFine(ctx, "00000007-RF-2026", store.FinePayment{KioskID: fmt.Sprintf("k%d", i), RequestID: fmt.Sprintf("%032x", i+1), Amount: 70000, At: T0})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrExists):
+			t.Errorf("payer %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d payments accepted, want 1", won)
+	}
+}
