@@ -27,6 +27,8 @@ const (
 	PathAdminKiosks   = "/v1/admin/kiosks"        // GET; POST {id}/revoke; POST {id}/settings
 	PathAdminAlerts   = "/v1/admin/alerts"        // GET
 	PathAdminAccounts = "/v1/admin/accounts"      // POST NewAccount
+	PathAdminDocument = "/v1/admin/documents/"    // POST {name}?expires=RFC3339 with the payload → Published
+	PathAdminFines    = "/v1/admin/fines"         // POST []FineRecord → {"written": N}
 	maxAdminBody      = 64 << 10                  // clerk and operator bodies
 	tokenAlphabet     = "34679ACDEFGHJKMNPQRTWXY" // as tracking numbers: nothing to misread
 	tokenGroups       = 5                         // 5 groups of 4: 90 bits
@@ -42,6 +44,8 @@ func (s *Server) clerkRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+PathAdminKiosks+"/{kiosk}/settings", http.HandlerFunc(s.handleSettings))
 	mux.Handle("GET "+PathAdminAlerts, http.HandlerFunc(s.handleAlerts))
 	mux.Handle("POST "+PathAdminAccounts, http.HandlerFunc(s.handleNewAccount))
+	mux.Handle("POST "+PathAdminDocument+"{name}", http.HandlerFunc(s.handlePublishDocument))
+	mux.Handle("POST "+PathAdminFines, http.HandlerFunc(s.handleImportFines))
 }
 
 // RequestView is a request as a clerk lists it: no personal data.

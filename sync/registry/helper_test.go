@@ -152,12 +152,13 @@ func (e *env) token(court string) string {
 	return tok.Token
 }
 
-// enrol enrols a kiosk of court through the API.
-func (e *env) enrol(id, court string) *kioskClient {
+// enrol enrols a kiosk of court through the API, advertising the
+// capabilities of a 0.3 kiosk and extra.
+func (e *env) enrol(id, court string, extra ...wire.Capability) *kioskClient {
 	e.t.Helper()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	req := wire.EnrolRequest{KioskID: id, MessageID: "enrol-1", Token: e.token(court), CSR: csrFor(e.t, id, key), SoftwareVersion: "0.3.1",
-		Capabilities: []wire.Capability{wire.CapBatch, wire.CapFeedStatus, wire.CapFeedConfig, wire.CapTelemetry, wire.CapLongPoll}}
+		Capabilities: append([]wire.Capability{wire.CapBatch, wire.CapFeedStatus, wire.CapFeedConfig, wire.CapTelemetry, wire.CapLongPoll}, extra...)}
 	status, body := post(e.t, e.anonymous(), e.http.URL+wire.PathEnrol, &req)
 	if status != http.StatusOK {
 		e.t.Fatalf("enrol %s = %d %s", id, status, body)

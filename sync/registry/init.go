@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -77,6 +79,13 @@ func Init(ctx context.Context, dir string, o InitOptions) error {
 		},
 		func() error {
 			return os.WriteFile(filepath.Join(dir, FileHPKEPub), []byte(hk.Public().String()+"\n"), 0o644)
+		},
+		func() error {
+			_, dk, err := ed25519.GenerateKey(rand.Reader)
+			if err != nil {
+				return err
+			}
+			return writeKey(filepath.Join(dir, FileDocKey), dk)
 		},
 		func() error { return writePEM(filepath.Join(dir, FileCACert), "CERTIFICATE", caDER, 0o644) },
 		func() error { return writeKey(filepath.Join(dir, FileCAKey), caKey) }, // last: its presence means "initialised"

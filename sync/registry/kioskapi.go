@@ -22,6 +22,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(wire.PathRequests, only(http.MethodPost, s.busy(s.handleRequests)))
 	mux.Handle(wire.PathTelemetry, only(http.MethodPost, s.busy(s.handleTelemetry)))
 	mux.Handle(wire.PathChanges, only(http.MethodGet, http.HandlerFunc(s.handleChanges)))
+	mux.Handle(wire.PathFines, only(http.MethodPost, s.busy(s.handleFines)))
+	mux.Handle(wire.PathExtract, only(http.MethodPost, s.busy(s.handleExtract)))
+	mux.Handle(wire.PathDelivered, only(http.MethodPost, s.busy(s.handleDelivered)))
 	s.clerkRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, wire.CodeNotFound, "no such endpoint"))
@@ -138,6 +141,9 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 			s.enrolRefused(w, req, err)
 			return
 		}
+		if err := s.sendPublished(ctx, k); err != nil {
+			s.log.Error("reference data not queued for the new kiosk", "kiosk", req.KioskID, "err", err)
+		}
 		s.audit(r, "kiosk:"+req.KioskID, "kiosk.enrol", req.KioskID, "serial "+k.Serial+", token issued by "+tok.IssuedBy)
 		s.log.Info("kiosk enrolled", "kiosk", req.KioskID, "serial", k.Serial, "court", k.Court, "token_issued_by", tok.IssuedBy)
 	}
@@ -145,6 +151,7 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		KioskID: k.ID, Serial: k.Serial, Certificate: certPEM(cert.DER), NotAfter: cert.NotAfter,
 		RegistryCA: s.ca.pem, RegistryKey: s.hpkePub, Court: k.Court, CountryPack: k.CountryPack, PackVersion: k.PackVersion,
 		Capabilities: wire.Negotiate(wire.RegistryCapabilities, req.Capabilities), Configuration: s.cfg.Settings, ServerTime: now,
+		DocumentKeys: s.documentKeysWire(),
 	})
 }
 
@@ -204,14 +211,22 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
 	results := make([]wire.ItemResult, len(batch.Items))
 	var valid []wire.RequestItem
 	var where []int
+	var opened [][]byte
+	defer func() {
+		for _, pt := range opened {
+			clear(pt)
+		}
+	}()
 	for i, it := range batch.Items {
-		if res, ok := s.checkSealed(it); !ok {
+		pt, res, ok := s.checkSealed(it)
+		if !ok {
 			results[i] = res
 			s.log.Warn("request rejected", "kiosk", batch.KioskID, "request", it.RequestID, "code", res.Code)
 			continue
 		}
 		valid = append(valid, it)
 		where = append(where, i)
+		opened = append(opened, pt)
 	}
 	if len(valid) > 0 {
 		stored, err := s.st.Ingest(r.Context(), batch.KioskID, valid, s.now())
@@ -221,8 +236,11 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
 		}
 		for j, res := range stored {
 			results[where[j]] = res
-			if res.Outcome == wire.Conflict {
+			switch res.Outcome {
+			case wire.Conflict:
 				s.log.Error("request id conflict: another body under a stored request id", "kiosk", batch.KioskID, "request", res.RequestID)
+			case wire.Accepted:
+				s.recordFinePayment(r.Context(), batch.KioskID, valid[j], opened[j])
 			}
 		}
 	}
@@ -230,11 +248,11 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkSealed refuses an item whose sealed payload the registry cannot
-// open for its request id: sealed to another key, or altered. The opened
-// plaintext is dropped at once.
-func (s *Server) checkSealed(it wire.RequestItem) (wire.ItemResult, bool) {
-	reject := func(code, reason string) (wire.ItemResult, bool) {
-		return wire.ItemResult{RequestID: it.RequestID, Outcome: wire.Rejected, Code: code, Reason: reason}, false
+// open for its request id: sealed to another key, or altered. It returns
+// the opened plaintext, which the caller clears once it is done.
+func (s *Server) checkSealed(it wire.RequestItem) ([]byte, wire.ItemResult, bool) {
+	reject := func(code, reason string) ([]byte, wire.ItemResult, bool) {
+		return nil, wire.ItemResult{RequestID: it.RequestID, Outcome: wire.Rejected, Code: code, Reason: reason}, false
 	}
 	env, err := seal.ParseEnvelope(it.Sealed)
 	if err != nil {
@@ -247,8 +265,7 @@ func (s *Server) checkSealed(it wire.RequestItem) (wire.ItemResult, bool) {
 	if err != nil {
 		return reject(wire.RejectUnsealable, "the sealed payload does not open for this request id")
 	}
-	clear(pt)
-	return wire.ItemResult{}, true
+	return pt, wire.ItemResult{}, true
 }
 
 func (s *Server) handleChanges(w http.ResponseWriter, r *http.Request) {

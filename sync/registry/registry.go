@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -62,6 +63,8 @@ type Server struct {
 	tlsCert  tls.Certificate
 	hpke     *seal.PrivateKey
 	hpkePub  string
+	docKey   ed25519.PrivateKey
+	docKeyID string
 	inflight chan struct{}
 	waiters  chan struct{}
 	hub      *hub
@@ -110,6 +113,9 @@ func New(cfg Config) (*Server, error) {
 	s.inflight = make(chan struct{}, cfg.MaxInFlight)
 	s.waiters = make(chan struct{}, cfg.MaxWaiters)
 	if err := s.loadKeys(); err != nil {
+		return nil, err
+	}
+	if err := s.loadDocKey(); err != nil {
 		return nil, err
 	}
 	s.st = cfg.Store
