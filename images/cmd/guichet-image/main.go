@@ -1,0 +1,98 @@
+// Command guichet-image prints what images/build-image.sh needs from
+// images/layout and images/rootfs, so the shell script never repeats the
+// partition table or the configuration:
+//
+//	guichet-image overlay [-keyring FILE] DIR   the files Guichet adds to the root
+//	guichet-image sfdisk                        the partition table, for sfdisk
+//	guichet-image partitions                    NAME NUMBER LABEL FS START SIZE, one a line
+//	guichet-image boot-config SLOT              the firmware's config.txt booting SLOT
+//	guichet-image cmdline SLOT [CONSOLE]        the kernel command line of SLOT
+//	guichet-image size                          the image's size in bytes
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"guichet/images/layout"
+	"guichet/images/rootfs"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "guichet-image:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: guichet-image overlay|sfdisk|partitions|boot-config|cmdline|size …")
+	}
+	switch args[0] {
+	case "overlay":
+		fs := flag.NewFlagSet("overlay", flag.ContinueOnError)
+		keyring := fs.String("keyring", "", "PEM certificate(s) RAUC bundles must be signed by")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return fmt.Errorf("usage: guichet-image overlay [-keyring FILE] DIR")
+		}
+		opt := rootfs.Options{}
+		if *keyring != "" {
+			b, err := os.ReadFile(*keyring)
+			if err != nil {
+				return fmt.Errorf("reading the RAUC keyring: %w", err)
+			}
+			opt.Keyring = b
+		}
+		if err := os.MkdirAll(fs.Arg(0), 0o755); err != nil {
+			return err
+		}
+		return rootfs.Write(fs.Arg(0), opt)
+	case "sfdisk":
+		fmt.Print(layout.SfdiskScript())
+	case "partitions":
+		for _, p := range layout.Partitions() {
+			fmt.Printf("%s %d %s %s %d %d\n", p.Name, p.Number, p.Label, p.FS, p.Start, p.Size)
+		}
+	case "boot-config":
+		s, err := slot(args)
+		if err != nil {
+			return err
+		}
+		fmt.Print(rootfs.BootConfig(s))
+	case "cmdline":
+		s, err := slot(args)
+		if err != nil {
+			return err
+		}
+		console := ""
+		if len(args) > 2 {
+			console = args[2]
+		}
+		line, err := layout.Cmdline(s, console)
+		if err != nil {
+			return err
+		}
+		fmt.Println(line)
+	case "size":
+		fmt.Println(layout.ImageSize)
+	default:
+		return fmt.Errorf("no command %q (overlay, sfdisk, partitions, boot-config, cmdline, size)", args[0])
+	}
+	return nil
+}
+
+func slot(args []string) (layout.Slot, error) {
+	if len(args) < 2 {
+		return "", fmt.Errorf("%s: which slot, A or B?", args[0])
+	}
+	s := layout.Slot(args[1])
+	if _, err := layout.Root(s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
