@@ -230,6 +230,9 @@ type Holder struct {
 	NationalNumber string
 	DocumentNumber string
 	BirthDate      string // 2006-01-02
+	// Lang is the citizen's language at the kiosk: the extract is laid out
+	// in it where the pack has the extract's words in it.
+	Lang string
 }
 
 // Extract is a signed extract ready to print.

@@ -789,7 +789,7 @@ func (f *Flow) cardRead(fx *effects, c Card) {
 		f.lookupFines(fx, FineQuery{NationalNumber: c.NationalNumber})
 	case KindCollectCard:
 		_ = st.sess.SetMRZ(c.mrzFields())
-		f.collect(fx, Holder{NationalNumber: c.NationalNumber, DocumentNumber: c.DocumentNumber, BirthDate: c.BirthDate})
+		f.collect(fx, Holder{NationalNumber: c.NationalNumber, DocumentNumber: c.DocumentNumber, BirthDate: c.BirthDate, Lang: f.st.lang})
 	}
 }
 

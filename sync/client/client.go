@@ -52,8 +52,10 @@ type Config struct {
 	Store           Store
 	SoftwareVersion string // default "dev"
 	// DocumentKeys are the ministry's Ed25519 keys, by key id, that sign
-	// reference data and update manifests; a document signed by another key
-	// is refused (audited, alarmed) and the feed moves on.
+	// reference data and update manifests, in addition to the registry's
+	// document keys pinned at enrolment (Identity.DocumentKeys); a document
+	// signed by another key is refused (audited, alarmed) and the feed
+	// moves on.
 	DocumentKeys map[string]ed25519.PublicKey
 	// Readings is called for each telemetry report (nil: none).
 	Readings func() Readings

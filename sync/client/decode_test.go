@@ -101,6 +101,7 @@ func goodEnrolment() enrolmentFile {
 		KioskID: "ma-tpi-casablanca-01", Serial: "MA-000001", Court: "tpi-casablanca", CountryPack: "ma", PackVersion: 3,
 		RegistryURL: "https://registry.justice.example:8443", Capabilities: Capabilities,
 		Settings: wire.Settings{Version: 1, BatchMaxItems: 50}, EnrolledAt: retryAfterNow,
+		DocumentKeys: map[string][]byte{"registry-0a1b2c3d4e5f": bytes.Repeat([]byte{7}, 32)},
 	}
 }
 
@@ -128,6 +129,7 @@ func enrolmentCases(t testing.TB) []struct {
 		{"http", repl(`https://`, `http://`), "not https"},
 		{"no court", repl(`"court":"tpi-casablanca"`, `"court":""`), "court"},
 		{"bad settings", repl(`"batch_max_items":50`, `"batch_max_items":500`), "batch max items"},
+		{"short document key", repl(`"registry-0a1b2c3d4e5f":"`, `"registry-0a1b2c3d4e5f":"AAAA`), "document key"},
 	}
 }
 

@@ -45,12 +45,23 @@
 // transaction (store.ApplyChanges), so a crash neither skips nor repeats a
 // change. Status changes walk request.Path; reference data and update
 // manifests must carry a valid Ed25519 signature by one of
-// Config.DocumentKeys and a version above the one held; configuration
+// Config.DocumentKeys or the registry's document keys pinned at enrolment,
+// and a version above the one held; configuration
 // changes must raise the settings' version. A change that fails is recorded
 // as refused (audited, alarmed) and the feed moves on. A registry whose feed
 // is behind the kiosk's position (422: it lost changes) makes the kiosk read
 // the feed again from the start; what it holds stays, older versions are
 // refused as rollbacks.
+//
+// # Services asked while a citizen waits
+//
+// LookupFines (POST /v1/fines), FetchExtract (POST /v1/extract) and
+// Delivered (POST /v1/delivered) are asked once within RequestTime, never
+// retried with backoff: the citizen is told at once to come back or to go
+// to the counter. FetchExtract prints nothing the kiosk did not verify: the
+// signers list by a pinned document key, every signature on the extract by
+// a signer of its role, the verification URL, and the holder against the
+// card presented.
 //
 // # Telemetry and status
 //

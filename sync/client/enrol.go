@@ -45,7 +45,7 @@ type EnrolOptions struct {
 // Capabilities are those this client implements.
 var Capabilities = []wire.Capability{
 	wire.CapBatch, wire.CapFeedStatus, wire.CapFeedRefData, wire.CapFeedUpdate, wire.CapFeedConfig,
-	wire.CapTelemetry, wire.CapRenew, wire.CapLongPoll,
+	wire.CapTelemetry, wire.CapRenew, wire.CapLongPoll, wire.CapExtractOnline, wire.CapFines,
 }
 
 // Enrol enrols the kiosk with the registry: it generates the kiosk's key
@@ -177,6 +177,7 @@ func checkEnrolment(o EnrolOptions, key crypto.Signer, resp wire.EnrolResponse, 
 		Dir: o.Dir, KioskID: resp.KioskID, Serial: resp.Serial, Court: resp.Court, CountryPack: resp.CountryPack,
 		PackVersion: resp.PackVersion, RegistryURL: o.RegistryURL, Capabilities: resp.Capabilities,
 		Settings: resp.Configuration, EnrolledAt: resp.ServerTime, Key: key, Certificate: cert, CA: ca, RegistryKey: &rk,
+		DocumentKeys: documentKeys(resp.DocumentKeys),
 	}
 	return id, nil
 }
@@ -192,6 +193,7 @@ func (id *Identity) save() error {
 	e, err := json.MarshalIndent(enrolmentFile{
 		KioskID: id.KioskID, Serial: id.Serial, Court: id.Court, CountryPack: id.CountryPack, PackVersion: id.PackVersion,
 		RegistryURL: id.RegistryURL, Capabilities: id.Capabilities, Settings: id.Settings, EnrolledAt: id.EnrolledAt.UTC(),
+		DocumentKeys: wireKeys(id.DocumentKeys),
 	}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("client: %w", err)

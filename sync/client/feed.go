@@ -139,7 +139,7 @@ func (c *Client) toStore(ch wire.Change) store.Change {
 		sc.RequestID, sc.State, sc.Reason, sc.UpdatedAt = s.RequestID, s.State, s.Reason, s.UpdatedAt
 	case wire.ChangeReferenceData, wire.ChangeUpdateManifest:
 		d := ch.Document
-		key, ok := c.cfg.DocumentKeys[d.KeyID]
+		key, ok := c.documentKey(d.KeyID)
 		switch {
 		case !ok:
 			sc.Refused = fmt.Sprintf("document %s version %d is signed by key %q, which this kiosk does not trust", d.Name, d.Version, d.KeyID)

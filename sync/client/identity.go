@@ -53,6 +53,9 @@ type Identity struct {
 	Capabilities []wire.Capability
 	Settings     wire.Settings // the initial settings from enrolment
 	EnrolledAt   time.Time
+	// DocumentKeys are the registry's document keys pinned at enrolment
+	// (reference data, the extract signers), by key id.
+	DocumentKeys map[string]ed25519.PublicKey
 
 	Key         crypto.Signer // Ed25519
 	Certificate *x509.Certificate
@@ -71,6 +74,7 @@ type enrolmentFile struct {
 	Capabilities []wire.Capability `json:"capabilities"`
 	Settings     wire.Settings     `json:"settings"`
 	EnrolledAt   time.Time         `json:"enrolled_at"`
+	DocumentKeys map[string][]byte `json:"document_keys,omitempty"`
 }
 
 // maxFile bounds every identity file read.
@@ -100,6 +104,11 @@ func decodeEnrolment(b []byte) (enrolmentFile, error) {
 	}
 	if err := e.Settings.Validate(); err != nil {
 		return e, fmt.Errorf("client: %s: %w", FileEnrolment, err)
+	}
+	for kid, k := range e.DocumentKeys {
+		if len(k) != ed25519.PublicKeySize || len(kid) == 0 || len(kid) > wire.MaxName {
+			return e, fmt.Errorf("client: %s: document key %q is not an Ed25519 public key", FileEnrolment, kid)
+		}
 	}
 	return e, nil
 }
@@ -230,7 +239,7 @@ func LoadIdentity(dir string) (*Identity, error) {
 	id := &Identity{
 		Dir: dir, KioskID: e.KioskID, Serial: e.Serial, Court: e.Court, CountryPack: e.CountryPack, PackVersion: e.PackVersion,
 		RegistryURL: e.RegistryURL, Capabilities: e.Capabilities, Settings: e.Settings, EnrolledAt: e.EnrolledAt,
-		Key: key, Certificate: cert, CA: cas[0], RegistryKey: &rk,
+		Key: key, Certificate: cert, CA: cas[0], RegistryKey: &rk, DocumentKeys: documentKeys(e.DocumentKeys),
 	}
 	if got := strings.TrimSpace(string(idFile)); got != e.KioskID {
 		return nil, fmt.Errorf("client: %s says %q but the enrolment is for %q", FileKioskID, got, e.KioskID)
@@ -349,4 +358,25 @@ func readPendingKey(dir string) (crypto.Signer, error) {
 
 func certPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// documentKeys converts document keys from their wire form.
+func documentKeys(in map[string][]byte) map[string]ed25519.PublicKey {
+	out := make(map[string]ed25519.PublicKey, len(in))
+	for id, k := range in {
+		out[id] = ed25519.PublicKey(k)
+	}
+	return out
+}
+
+// wireKeys converts document keys to their wire form.
+func wireKeys(in map[string]ed25519.PublicKey) map[string][]byte {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string][]byte, len(in))
+	for id, k := range in {
+		out[id] = k
+	}
+	return out
 }
