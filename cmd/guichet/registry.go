@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"guichet/kiosk/pack"
 	"guichet/sync/client"
@@ -64,6 +65,9 @@ func embeddedRegistry(ctx context.Context, dir string, p *pack.Pack, court strin
 			if err := con.CreateAccount(ctx, devOperator, a); err != nil {
 				return nil, fmt.Errorf("guichet: console account %s: %w", a.Name, err)
 			}
+		}
+		if err := seedDevRegistry(ctx, reg, p, time.Now()); err != nil {
+			return nil, err
 		}
 	}
 	log.Warn("development registry and console running in the kiosk's process",
