@@ -1,0 +1,361 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"guichet/drivers/ipp"
+	"guichet/drivers/ipp/cupstest"
+	"guichet/drivers/pdfdoc/pdfcheck"
+	"guichet/kiosk/clock"
+	"guichet/kiosk/extract"
+	"guichet/kiosk/extract/extracttest"
+	"guichet/kiosk/flow"
+	"guichet/kiosk/flow/flowtest"
+	"guichet/kiosk/pack"
+	"guichet/kiosk/request"
+	"guichet/kiosk/store"
+	"guichet/sync/client"
+	"guichet/sync/registry"
+	"guichet/sync/registry/boltstore"
+	rstore "guichet/sync/registry/store"
+	"guichet/sync/wire"
+)
+
+// onlineKiosk is the kiosk's flow wired as cmd/guichet wires it — its real
+// store, the sync client enrolled with a real registry on loopback, the
+// fines, directory and collection adapters, the laser printer on a real
+// CUPS queue — with the receipt printer and payment terminal of the flow's
+// harness (their own tests drive the emulators).
+type onlineKiosk struct {
+	p      *pack.Pack
+	court  string
+	reg    *registry.Server
+	rst    rstore.Store
+	st     *store.Store
+	c      *client.Client
+	f      *flow.Flow
+	laser  *cupstest.Queue
+	card   flow.Card
+	driver *flowtest.Kit
+}
+
+func startOnlineKiosk(t *testing.T) *onlineKiosk {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	log := slog.New(slog.DiscardHandler)
+	p, err := pack.Embedded("ma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	court, _ := kioskCourt(p, "")
+
+	regDir := t.TempDir()
+	rst, err := boltstore.Open(filepath.Join(regDir, registry.FileBoltDB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rst.Close() })
+	if err := registry.Init(ctx, regDir, registry.InitOptions{Operator: devOperator, Password: devPassword, Store: rst}); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry.New(registry.Config{Dir: regDir, Store: rst, Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := reg.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go reg.Serve(ctx, ln)
+	if err := reg.CreateAccount(ctx, devOperator, registry.NewAccount{Name: devClerk, Role: rstore.RoleClerk, Court: court, Password: devPassword}); err != nil {
+		t.Fatal(err)
+	}
+
+	data := t.TempDir()
+	tok, err := reg.IssueToken(ctx, devOperator, registry.TokenSpec{Court: court, CountryPack: p.Code, PackVersion: p.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Enrol(ctx, client.EnrolOptions{Dir: data, KioskID: "ma-e2e-01", SoftwareVersion: "test", RegistryURL: "https://" + reg.Addr(), Token: tok.Token, Trust: reg.CAPool()}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(data, "kiosk.db"), store.Options{KioskID: "ma-e2e-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c, err := client.New(client.Config{Dir: data, Store: st, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := &syncLink{c: c}
+
+	cups := cupstest.Start(t)
+	q := cups.AddPDFQueue(t)
+	lc := ipp.DefaultConfig()
+	lc.Queue, lc.Host, lc.Port = q.Name, cups.Host, cups.Port
+	ps := newPeripherals(p, log)
+	laser, err := startLaser(ctx, lc, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f, err := flow.New(flow.Config{KioskCourt: court, Location: time.UTC}, flow.Deps{
+		Pack: p, Store: notifyingStore{Store: st, notify: link.notify}, Payments: &flowtest.Payments{}, Receipts: &flowtest.Printer{},
+		Fines: fineLookup{link: link}, Directory: &directory{st: st}, Tracker: localTracker{st: st, lastSync: link.lastFeed},
+		Extracts: extractFetcher{link: link, pack: p, log: log}, Documents: laser, Clock: clock.System, Logger: log,
+		Go: func(f func()) { f() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	card := flowtest.Card()
+	card.NationalNumber, card.BirthDate = "BE123456", "1988-03-04"
+	return &onlineKiosk{p: p, court: court, reg: reg, rst: rst, st: st, c: c, f: f, laser: q, card: card,
+		driver: &flowtest.Kit{Flow: f, Pack: p}}
+}
+
+// walk drives the flow as the harness's citizen does, presenting k.card,
+// and returns the kinds of the screens seen.
+func (k *onlineKiosk) walk(t *testing.T, plan flowtest.Plan) []flow.Kind {
+	t.Helper()
+	var kinds []flow.Kind
+	for range 80 {
+		s := k.f.Screen()
+		if len(kinds) == 0 || kinds[len(kinds)-1] != s.Kind {
+			kinds = append(kinds, s.Kind)
+		}
+		step, done := k.driver.Next(s, plan)
+		if done {
+			return kinds
+		}
+		if step.Card != nil {
+			step.Card = &k.card
+		}
+		k.driver.Do(step)
+	}
+	t.Fatalf("the journey %+v did not end in 80 steps: %v", plan, kinds)
+	return nil
+}
+
+// sync sends the outbox and applies the whole change feed.
+func (k *onlineKiosk) sync(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := k.c.SendOutbox(ctx); err != nil {
+		t.Fatalf("SendOutbox: %v", err)
+	}
+	for {
+		_, more, err := k.c.PollChanges(ctx, 0)
+		if err != nil {
+			t.Fatalf("PollChanges: %v", err)
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+// home ends the session as a citizen does (finish, or cancel), back to the
+// attract screen.
+func (k *onlineKiosk) home(t *testing.T) {
+	t.Helper()
+	for range 5 {
+		s := k.f.Screen()
+		switch {
+		case s.Kind == flow.KindAttract:
+			return
+		case flowtest.Offers(s, flow.TapFinish):
+			k.f.Tap(flow.TapFinish)
+		case flowtest.Offers(s, flow.TapCancel):
+			k.f.Tap(flow.TapCancel)
+		default:
+			t.Fatalf("screen %s offers no way home: %v", s.Kind, flowtest.IDs(s))
+		}
+	}
+	t.Fatalf("still on %s after 5 taps home", k.f.Screen().Kind)
+}
+
+func rowsText(s flow.Screen) string {
+	var b strings.Builder
+	for _, r := range s.Rows {
+		fmt.Fprintf(&b, "%s: %s\n", r.Label, r.Value)
+	}
+	for _, l := range s.Lines {
+		fmt.Fprintf(&b, "%s\n", l.Text)
+	}
+	return b.String()
+}
+
+func last(kinds []flow.Kind) flow.Kind { return kinds[len(kinds)-1] }
+
+// TestOnlineServices walks the three services that need the registry, end
+// to end: the directory published by operations, a radar fine found by the
+// card's national number and paid, and a bulletin n°3 collected with the
+// same card and printed on the laser printer.
+func TestOnlineServices(t *testing.T) {
+	k := startOnlineKiosk(t)
+	ctx := context.Background()
+
+	t.Run("directory", func(t *testing.T) {
+		// Every city × profession has someone who speaks every language,
+		// so whatever the citizen picks finds exactly one.
+		professions, languages := directoryChoices(k.p)
+		var dir []wire.Professional
+		for _, c := range k.p.Cities {
+			for _, prof := range professions {
+				dir = append(dir, wire.Professional{NameLatin: "Maître " + c.ID + " " + prof, NameArabic: "الأستاذ " + c.ID, Profession: prof, Registration: "r-" + c.ID,
+					City: c.ID, Address: "1, place de la Justice", Languages: languages, Status: "active", UpdatedAt: time.Now().UTC().Truncate(time.Second)})
+			}
+		}
+		payload, _ := json.Marshal(dir)
+		if _, err := k.reg.Publish(ctx, devOperator, wire.DocProfessionals, payload, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		k.sync(t)
+		kinds := k.walk(t, flowtest.Plan{Lang: "fr", Service: "directory"})
+		s := k.f.Screen()
+		if last(kinds) != flow.KindDirectory || !strings.Contains(rowsText(s), "Maître ") {
+			t.Fatalf("the directory journey ended on %v showing:\n%s", kinds, rowsText(s))
+		}
+		k.home(t)
+	})
+
+	t.Run("fine", func(t *testing.T) {
+		day := time.Now().UTC().Truncate(24 * time.Hour)
+		recs := []registry.FineRecord{
+			{PVNumber: "20260311-RF-2026", NationalNumber: k.card.NationalNumber, Amount: 30000, Currency: "MAD", Date: day.AddDate(0, -3, 0), Place: "A7 PK 112"},
+			{PVNumber: "20260604-RF-2026", NationalNumber: k.card.NationalNumber, Amount: 70000, Currency: "MAD", Date: day.AddDate(0, -2, 0), Place: "N1 PK 37"},
+		}
+		var fines []rstore.Fine
+		for _, r := range recs {
+			fines = append(fines, r.Fine())
+		}
+		if _, err := k.reg.ImportFines(ctx, devOperator, fines); err != nil {
+			t.Fatal(err)
+		}
+		kinds := k.walk(t, flowtest.Plan{Lang: "fr", Service: "radar_fine"})
+		if last(kinds) != flow.KindDone || !containsKind(kinds, flow.KindFines) {
+			t.Fatalf("the fine journey went %v, want the fines then done", kinds)
+		}
+		k.sync(t)
+		left, err := k.c.LookupFines(ctx, k.card.NationalNumber, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The harness picks the first fine shown: the oldest.
+		if len(left) != 1 || left[0].PVNumber != "20260604-RF-2026" {
+			t.Errorf("after paying at the kiosk the registry still has %+v unpaid, want only 20260604-RF-2026", left)
+		}
+		k.home(t)
+	})
+
+	t.Run("collect", func(t *testing.T) {
+		kinds := k.walk(t, flowtest.Plan{Lang: "fr", Service: "bulletin3"})
+		if last(kinds) != flow.KindDone {
+			t.Fatalf("the bulletin n°3 journey went %v", kinds)
+		}
+		k.home(t)
+		k.sync(t)
+		var req rstore.Request
+		rs, err := k.rst.Requests(ctx, rstore.Filter{Service: "bulletin3"})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("registry holds %d bulletin n°3 requests (%v), want 1", len(rs), err)
+		}
+		req = rs[0]
+		issueExtract(t, k, req)
+		k.sync(t)
+		if r, _ := k.st.ByTracking(req.Tracking); r.State != request.Ready {
+			t.Fatalf("the kiosk sees the request %s, want ready", r.State)
+		}
+
+		k.driver.Ready = req.Tracking
+		other := k.card
+		other.NationalNumber = "BE999999"
+		k.card, other = other, k.card
+		kinds = k.walk(t, flowtest.Plan{Lang: "ar", Service: "tracking", TypeTracking: true})
+		if s := k.f.Screen(); s.Kind != flow.KindMessage || !strings.Contains(rowsText(s), k.p.Messages["ar"]["collect.identity_mismatch"]) {
+			t.Fatalf("collection with another card went %v and shows:\n%s", kinds, rowsText(s))
+		}
+		k.home(t)
+		k.card = other
+
+		kinds = k.walk(t, flowtest.Plan{Lang: "ar", Service: "tracking", TypeTracking: true})
+		if last(kinds) != flow.KindDone {
+			t.Fatalf("collection went %v, showing:\n%s", kinds, rowsText(k.f.Screen()))
+		}
+		pdf := k.laser.WaitPDF(t, 1, 30*time.Second)
+		if text := pdfcheck.Text(t, pdf); !strings.Contains(text, "العمراني") && !strings.Contains(text, "EL AMRANI") {
+			t.Errorf("the printed extract does not name the holder:\n%s", text)
+		}
+		got, err := k.rst.Request(ctx, req.KioskID, req.RequestID)
+		if err != nil || got.State != request.Delivered {
+			t.Errorf("the registry has the request %s (%v), want delivered", got.State, err)
+		}
+		k.sync(t)
+		if r, _ := k.st.ByTracking(req.Tracking); r.State != request.Delivered {
+			t.Errorf("the kiosk has the request %s, want delivered", r.State)
+		}
+	})
+}
+
+func containsKind(kinds []flow.Kind, k flow.Kind) bool {
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// issueExtract does what the clerk and the prosecutor do in the console:
+// an extract for the request's holder (the card presented), signed by both,
+// and the request moved to ready.
+func issueExtract(t *testing.T, k *onlineKiosk, req rstore.Request) {
+	t.Helper()
+	ctx := context.Background()
+	x, err := extracttest.Sample(k.p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Tracking = req.Tracking
+	x.Holder.NationalID, x.Holder.BirthDate = k.card.NationalNumber, k.card.BirthDate
+	if err := extracttest.SignAll(x, k.p.ExtractVerificationBase); err != nil {
+		t.Fatal(err)
+	}
+	for id, key := range extracttest.Keys() {
+		role := rstore.RoleClerk
+		if key.Role == extract.Prosecutor {
+			role = rstore.RoleProsecutor
+		}
+		if err := k.rst.PutSigningKey(ctx, rstore.SigningKey{ID: id, Account: id, Role: role, Court: k.court, Public: key.Public, Sealed: []byte{1}, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc, _ := json.Marshal(x)
+	if err := k.rst.PutExtract(ctx, rstore.IssuedExtract{Number: x.Number, KioskID: req.KioskID, RequestID: req.RequestID, Tracking: string(req.Tracking),
+		Court: x.Court, IssuedAt: x.IssuedAt, IssuedBy: devClerk, Prosecutor: devProsec, Fragment: "f", Document: doc}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.rst.Endorse(ctx, x.Number, doc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	clerk, err := k.rst.Account(ctx, devClerk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []request.State{request.InProcessing, request.Ready} {
+		if _, err := k.reg.SetStatus(ctx, clerk, req.KioskID, req.RequestID, to, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
