@@ -591,8 +591,13 @@ func (u *Updater) setLink(name, target string) error {
 	return syncDir(u.cfg.DataDir)
 }
 
-func relTarget(v Version) string {
+// linkTarget is what a link to v points to: releases/<v>, or "" (no link,
+// the factory binary) when v was never staged (it is the factory version).
+func (u *Updater) linkTarget(v Version) string {
 	if v.IsZero() {
+		return ""
+	}
+	if _, err := os.Stat(filepath.Join(u.releaseDir(v), BinaryName)); err != nil {
 		return ""
 	}
 	return ReleasesDir + "/" + v.String()
@@ -604,11 +609,11 @@ func (u *Updater) activate(ctx context.Context, r Record) error {
 		return fmt.Errorf("update: release %s is not staged: %w", rel.Version, err)
 	}
 	os.Remove(healthPath(filepath.Join(u.cfg.DataDir, HealthDir), rel.Version))
-	if err := u.setLink(PreviousLink, relTarget(r.Committed)); err != nil {
+	if err := u.setLink(PreviousLink, u.linkTarget(r.Committed)); err != nil {
 		return err
 	}
 	u.failpoint("activate.previous")
-	if err := u.setLink(CurrentLink, relTarget(rel.Version)); err != nil {
+	if err := u.setLink(CurrentLink, u.linkTarget(rel.Version)); err != nil {
 		return err
 	}
 	u.failpoint("activate.current")
@@ -724,12 +729,12 @@ func (u *Updater) startRollback(r Record, why string) error {
 // idempotent: a power cut during it redoes it.
 func (u *Updater) rollback(ctx context.Context, r Record) error {
 	rel := r.Release
-	if err := u.setLink(CurrentLink, relTarget(r.Committed)); err != nil {
+	if err := u.setLink(CurrentLink, u.linkTarget(r.Committed)); err != nil {
 		return err
 	}
 	u.failpoint("rollback.current")
 	prev := ""
-	if t, err := os.Readlink(filepath.Join(u.cfg.DataDir, PreviousLink)); err == nil && t != relTarget(r.Committed) {
+	if t, err := os.Readlink(filepath.Join(u.cfg.DataDir, PreviousLink)); err == nil && t != u.linkTarget(r.Committed) {
 		prev = t
 	}
 	if err := u.setLink(PreviousLink, prev); err != nil {
