@@ -204,7 +204,7 @@ func TestCrashAtEveryFailPoint(t *testing.T) {
 	failing := []string{"probation.enter", "rolling_back.enter", "rollback.current", "rollback.restarted"}
 	for _, tc := range []struct {
 		behaviour, want string
-		points      []string
+		points          []string
 	}{{"healthy", "1.1.0", healthy}, {"peripherals-fail", "1.0.0", failing}} {
 		for _, fp := range tc.points {
 			t.Run(tc.behaviour+"/"+fp, func(t *testing.T) {
