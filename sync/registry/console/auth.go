@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +28,7 @@ const (
 	SessionCookie = "__Host-guichet-session"
 	loginCookie   = "__Host-guichet-login" // the sign-in form's CSRF token
 	maxForm       = 64 << 10
+	maxUpload     = wire.MaxDocument + 64<<10 // a file and its form
 )
 
 // visit is one signed-in request: who, and the session's CSRF token.
@@ -121,8 +123,16 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, visit), ro
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
+			var err error
+			if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+				// A file sent by an operator (reference data, fines).
+				r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+				err = r.ParseMultipartForm(1 << 20)
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+				err = r.ParseForm()
+			}
+			if err != nil {
 				c.fail(w, r, &v, http.StatusRequestEntityTooLarge, "Le formulaire est trop volumineux.")
 				return
 			}

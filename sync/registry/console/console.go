@@ -207,6 +207,8 @@ func (c *Console) routes() (http.Handler, http.Handler) {
 	mux.Handle("POST /tokens", c.signedIn(c.handleIssueToken, store.RoleOperator))
 	mux.Handle("GET /settings", c.signedIn(c.handleSettingsPage, store.RoleOperator))
 	mux.Handle("POST /settings", c.signedIn(c.handlePublish, store.RoleOperator))
+	mux.Handle("POST /documents", c.signedIn(c.handlePublishDocument, store.RoleOperator))
+	mux.Handle("POST /fines", c.signedIn(c.handleImportFines, store.RoleOperator))
 	mux.Handle("GET /accounts", c.signedIn(c.handleAccounts, store.RoleOperator))
 	mux.Handle("POST /accounts", c.signedIn(c.handleNewAccount, store.RoleOperator))
 	mux.Handle("POST /accounts/{name}/key", c.signedIn(c.handleNewKey, store.RoleOperator))

@@ -152,6 +152,7 @@ type settingsData struct {
 	Form      settingsForm
 	Published []string
 	Skipped   []string
+	Documents []documentRow // the reference data published, latest of each
 }
 
 type settingsForm struct {
@@ -162,13 +163,24 @@ type settingsForm struct {
 }
 
 func (c *Console) handleSettingsPage(w http.ResponseWriter, r *http.Request, v visit) {
+	c.settingsPage(w, r, v, http.StatusOK, "", "")
+}
+
+// settingsPage shows the settings and reference-data page with its
+// default form, and a message.
+func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request, v visit, status int, msg, notice string) {
 	ks, err := c.st.Kiosks(r.Context())
 	if err != nil {
 		c.internal(w, r, &v, "settings", err)
 		return
 	}
-	d := settingsData{Kiosks: ks, Courts: c.courts(), Target: "all", Form: settingsForm{Version: uint64(c.now().Unix()), TelemetrySeconds: 300, FeedWaitSeconds: 30, Batch: 50}}
-	c.render(w, r, http.StatusOK, "settings", &v, pageData{Title: "Données de référence", Nav: "settings", Data: d})
+	docs, err := c.documents(r)
+	if err != nil {
+		c.internal(w, r, &v, "settings", err)
+		return
+	}
+	d := settingsData{Kiosks: ks, Courts: c.courts(), Target: "all", Documents: docs, Form: settingsForm{Version: uint64(c.now().Unix()), TelemetrySeconds: 300, FeedWaitSeconds: 30, Batch: 50}}
+	c.render(w, r, status, "settings", &v, pageData{Title: "Données de référence", Nav: "settings", Error: msg, Notice: notice, Data: d})
 }
 
 func (c *Console) handlePublish(w http.ResponseWriter, r *http.Request, v visit) {
@@ -178,7 +190,12 @@ func (c *Console) handlePublish(w http.ResponseWriter, r *http.Request, v visit)
 		c.internal(w, r, &v, "settings", err)
 		return
 	}
-	d := settingsData{Kiosks: ks, Courts: c.courts(), Target: f.Get("target")}
+	docs, err := c.documents(r)
+	if err != nil {
+		c.internal(w, r, &v, "settings", err)
+		return
+	}
+	d := settingsData{Kiosks: ks, Courts: c.courts(), Target: f.Get("target"), Documents: docs}
 	num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(f.Get(k))); return n }
 	d.Form = settingsForm{TelemetrySeconds: num("telemetry"), FeedWaitSeconds: num("feed_wait"), Batch: num("batch"), PackVersion: num("pack_version"), Message: strings.TrimSpace(f.Get("message"))}
 	d.Form.Version, _ = strconv.ParseUint(strings.TrimSpace(f.Get("version")), 10, 64)

@@ -1,0 +1,79 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"guichet/sync/wire"
+)
+
+// upload posts a file as the settings page's forms do, with the last CSRF
+// token seen (csrf "" sends none).
+func (p *person) upload(path, csrf string, fields map[string]string, file []byte) (int, string) {
+	p.e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if csrf != "" {
+		mw.WriteField("csrf", csrf)
+	}
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", "data.json")
+	fw.Write(file)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, p.e.url+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const directoryFile = `[{"name_latin":"Maître Amina Berrada","name_arabic":"الأستاذة أمينة برادة","profession":"lawyer","registration":"Barreau de Casablanca n° 4417","city":"casablanca","address":"12, rue Tahar Sebti","languages":["ar","fr"],"status":"active","updated_at":"2026-03-02T09:30:00Z"}]`
+
+func TestPublishReferenceDocuments(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	amina := e.signedIn(operator)
+	amina.get("/settings")
+	if status, _ := amina.upload("/documents", "", map[string]string{"name": "professionals"}, []byte(directoryFile)); status != http.StatusForbidden {
+		t.Errorf("upload without the CSRF token = %d, want 403", status)
+	}
+	status, body := amina.upload("/documents", amina.csrf, map[string]string{"name": "professionals"}, []byte(strings.Replace(directoryFile, `"active"`, `"retired"`, 1)))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "rien n&#39;a été publié") {
+		t.Errorf("an invalid directory = %d\n%s", status, body)
+	}
+	status, body = amina.upload("/documents", amina.csrf, map[string]string{"name": "professionals", "expires": "2099-12-31"}, []byte(directoryFile))
+	if status != http.StatusOK || !strings.Contains(body, "version 1 signée") || !strings.Contains(body, "<td class=\"mono\">professionals</td><td>1</td>") {
+		t.Fatalf("publish = %d\n%s", status, body)
+	}
+	d, err := e.reg.Store().Document(context.Background(), wire.DocProfessionals)
+	if err != nil || d.Expires.Year() != 2099 || !d.Verify(e.reg.DocumentKeys()[d.KeyID]) {
+		t.Errorf("stored document %+v, %v: want version 1 expiring in 2099, signed by the registry's document key", d.Version, err)
+	}
+	if !e.audited(operator, "document.publish", "professionals") {
+		t.Error("the publication is not audited")
+	}
+
+	fines := `[{"pv_number":"00000001-RF-2026","national_number":"BE123456","amount":30000,"currency":"MAD","date":"2026-01-04T08:00:00Z","place":"A7 PK 112","court":"tpi-settat"}]`
+	status, body = amina.upload("/fines", amina.csrf, nil, []byte(fines))
+	if status != http.StatusOK || !strings.Contains(body, "1 amende(s) dans le fichier, 1 enregistrée(s)") {
+		t.Fatalf("import fines = %d\n%s", status, body)
+	}
+	if status, _ := amina.upload("/fines", amina.csrf, nil, []byte(`[{"pv_number":"x"}]`)); status != http.StatusUnprocessableEntity {
+		t.Errorf("import an incomplete fine = %d, want 422", status)
+	}
+	omar := e.signedIn(viewer)
+	omar.get("/fleet")
+	if status, _ := omar.upload("/fines", omar.csrf, nil, []byte(fines)); status != http.StatusForbidden {
+		t.Errorf("a viewer importing fines = %d, want 403", status)
+	}
+}
