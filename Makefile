@@ -9,7 +9,7 @@ FUZZTIME ?= 3s
 BENCHTIME ?= 1s
 FUZZTIME_LONG ?= 60s
 
-.PHONY: run test bench fuzz crash-long deps build vet fmt-check fuzz-short clean
+.PHONY: run test bench fuzz crash-long deps build vet fmt-check fuzz-short clean arm64 image image-test
 
 deps:
 	@bash images/install-host-packages.sh
@@ -65,6 +65,26 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./... | tee $(OUT)/bench.txt
 	@echo; echo "Benchmarks (also in $(OUT)/bench.txt):"; \
 	awk '/^Benchmark/ {printf "%-60s", $$1; for (i=3;i<=NF;i+=2) printf "  %s %s", $$i, $$(i+1); print ""}' $(OUT)/bench.txt
+
+# The appliance (images/): every command cross-compiled for linux/arm64 with
+# cgo (Fyne on Wayland, for cage) by Debian's cross compiler; the Raspberry
+# Pi disk image; and a boot of that image under qemu. Their Debian packages
+# are in images/arm64-packages.txt, apart from make test's.
+ARM64_ENV := CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
+	PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+
+arm64:
+	@bash images/install-arm64-packages.sh
+	@$(GO) mod download
+	@mkdir -p $(OUT)/arm64
+	$(ARM64_ENV) $(GO) build -tags wayland -trimpath -o $(OUT)/arm64/ ./cmd/...
+	@file $(OUT)/arm64/*
+
+image: arm64
+	bash images/build-image.sh
+
+image-test: image
+	bash images/image-test.sh
 
 clean:
 	rm -rf $(OUT)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `make image-test`: boots the appliance image in an emulated arm64 machine
+# (qemu-system-aarch64 "virt", software emulation) with the image's own
+# kernel and initrd from root A's directory on its boot partition (the Pi
+# firmware does not run under qemu), and shows that systemd reaches
+# guichet.service and that the kiosk logs "home screen is up". The disk is
+# opened with snapshot=on: the image is not changed. Also checks the units
+# of the real root with systemd-analyze.
+#   IMAGE_TEST_TIMEOUT  seconds to wait for the home screen (default 900)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$PWD/out/image
+img=$out/guichet-rpi-arm64.img
+[ -f "$img" ] || { echo "images: $img is missing: run make image first" >&2; exit 1; }
+timeout=${IMAGE_TEST_TIMEOUT:-900}
+work=$out/test
+rm -rf "$work"
+mkdir -p "$work"
+
+gi() { go run ./images/cmd/guichet-image "$@"; }
+boot_start=$(gi partitions | awk '$1 == "boot" {print $5}')
+for f in vmlinuz initrd.img; do
+  mcopy -n -i "$img@@$boot_start" "::a/$f" "$work/$f"
+done
+
+# The units as the image has them, checked in its own root.
+if [ -d "$out/work/root" ]; then
+  for u in guichet.service guichet-updater.service; do
+    systemd-analyze verify --root="$out/work/root" "etc/systemd/system/$u"
+    systemd-analyze security --offline=true --root="$out/work/root" --threshold=20 "etc/systemd/system/$u" | tail -n 1
+  done
+fi
+
+cmdline="$(gi cmdline A ttyAMA0) systemd.journald.forward_to_console=1 systemd.log_target=console"
+log=$work/console.log
+echo "images: booting $img in qemu-system-aarch64 (log in $log)" >&2
+start=$(date +%s)
+qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -nographic -no-reboot \
+  -kernel "$work/vmlinuz" -initrd "$work/initrd.img" -append "$cmdline" \
+  -drive "file=$img,if=virtio,format=raw,snapshot=on" \
+  -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci \
+  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+  -watchdog-action poweroff \
+  >"$log" 2>&1 &
+qemu=$!
+trap 'kill $qemu 2>/dev/null || true' EXIT
+
+reached=""
+home=""
+while [ $(( $(date +%s) - start )) -lt "$timeout" ]; do
+  if [ -z "$reached" ] && grep -q 'Start.* Guichet kiosk' "$log"; then
+    reached=$(( $(date +%s) - start ))
+    echo "images: systemd reached guichet.service after ${reached} s" >&2
+  fi
+  if grep -q 'home screen is up' "$log"; then
+    home=$(( $(date +%s) - start ))
+    break
+  fi
+  kill -0 $qemu 2>/dev/null || break
+  sleep 2
+done
+kill $qemu 2>/dev/null || true
+wait $qemu 2>/dev/null || true
+{
+  echo "boot to guichet.service: ${reached:-never} s"
+  echo "boot to \"home screen is up\": ${home:-never} s"
+} | tee "$work/boot.txt"
+if [ -z "$home" ]; then
+  echo "images: the kiosk did not log \"home screen is up\" within $timeout s; the end of the console:" >&2
+  tail -n 40 "$log" >&2
+  exit 1
+fi
