@@ -77,9 +77,9 @@ if [ ! -f "$base" ]; then
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --essential-hook='mkdir -p "$1/boot/firmware"' \
-    bookworm "$base.tmp" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \
+    bookworm "${base%.tar}.partial.tar" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \
     "deb ${mirror%/debian}/debian-security bookworm-security main non-free-firmware"
-  mv "$base.tmp" "$base"
+  mv "${base%.tar}.partial.tar" "$base"
 fi
 debootstrap_s=$(( $(date +%s) - t0 ))
 
