@@ -35,6 +35,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // maintenance windows name their zone; the image need not ship tzdata
 
 	"guichet/sync/client"
 	"guichet/sync/update"
