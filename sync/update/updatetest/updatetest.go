@@ -5,6 +5,7 @@
 package updatetest
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -100,6 +101,7 @@ type Server struct {
 	faults   Faults
 	requests int
 	Bytes    int64 // target body bytes sent
+	Meta     int64 // metadata body bytes sent
 	Ranges   int   // Range requests received for targets
 }
 
@@ -120,7 +122,7 @@ func NewServer(t testing.TB, dir string) *Server {
 		n := s.requests
 		s.mu.Unlock()
 		if !target {
-			h.ServeHTTP(w, r)
+			h.ServeHTTP(&countingWriter{ResponseWriter: w, s: s, meta: true}, r)
 			return
 		}
 		if f.Change != nil {
@@ -161,11 +163,36 @@ func (s *Server) Sent() int64 {
 	return s.Bytes
 }
 
+// SentMetadata returns the metadata bytes sent so far.
+func (s *Server) SentMetadata() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Meta
+}
+
+// HealthyKiosk stands in for the kiosk's restart in process: it writes a
+// passing health report for the release current points to.
+func HealthyKiosk(data string) func(context.Context) error {
+	return func(context.Context) error {
+		t, err := os.Readlink(filepath.Join(data, update.CurrentLink))
+		if err != nil {
+			return nil // the factory binary
+		}
+		v, err := update.ParseVersion(filepath.Base(t))
+		if err != nil {
+			return err
+		}
+		return update.WriteHealthReport(filepath.Join(data, update.HealthDir), update.HealthReport{Version: v, WrittenAt: time.Now(),
+			HomeScreenRendered: true, PeripheralsAnswered: true, StoreOpened: true, RegistryReachedOrQueueIntact: true})
+	}
+}
+
 type countingWriter struct {
 	http.ResponseWriter
 	s    *Server
 	cut  int64
 	sent int64
+	meta bool
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
@@ -186,6 +213,10 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 func (c *countingWriter) add(n int) {
 	c.sent += int64(n)
 	c.s.mu.Lock()
-	c.s.Bytes += int64(n)
+	if c.meta {
+		c.s.Meta += int64(n)
+	} else {
+		c.s.Bytes += int64(n)
+	}
 	c.s.mu.Unlock()
 }
