@@ -42,6 +42,8 @@ var commands = map[string]command{
 	"mrz":   {runMRZ, "parse and check MRZ lines read on standard input"},
 	"pack":  {runPack, "check a country pack file"},
 	"print": {runPrint, "write the ESC/POS bytes of a sample receipt"},
+
+	"release": {runRelease, "build and sign software releases for the kiosks"},
 }
 
 func usage(w io.Writer) {
