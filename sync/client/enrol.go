@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -31,7 +33,12 @@ type EnrolOptions struct {
 	// Trust holds the CA that may vouch for the registry on this first
 	// contact (shipped in the image, or the in-process registry's). After
 	// enrolment only the CA the registry returns is trusted.
-	Trust           *x509.CertPool
+	Trust *x509.CertPool
+	// PinnedCA is the SHA-256 of the registry CA's certificate, from an
+	// enrolment ticket, used instead of Trust: the registry presents its CA
+	// with its certificate, and the kiosk accepts it only if it has this
+	// fingerprint and vouches for the registry's name.
+	PinnedCA        wire.Hash
 	SoftwareVersion string
 	// Capabilities advertised; default Capabilities.
 	Capabilities []wire.Capability
@@ -68,7 +75,7 @@ func Enrol(ctx context.Context, o EnrolOptions) (*Identity, error) {
 	if o.Capabilities == nil {
 		o.Capabilities = Capabilities
 	}
-	if o.Trust == nil {
+	if o.Trust == nil && o.PinnedCA.IsZero() {
 		return nil, errors.New("client: enrol: no CA to trust for the first contact")
 	}
 	if !strings.HasPrefix(o.RegistryURL, "https://") {
@@ -111,6 +118,10 @@ func Enrol(ctx context.Context, o EnrolOptions) (*Identity, error) {
 		served = cs.PeerCertificates
 		return nil
 	}
+	if o.Trust == nil {
+		tr.TLSClientConfig.InsecureSkipVerify = true // verified by pinnedVerifier
+		tr.TLSClientConfig.VerifyConnection = pinnedVerifier(o.PinnedCA, o.Clock.Now, &served)
+	}
 	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	defer tr.CloseIdleConnections()
 
@@ -139,6 +150,69 @@ func Enrol(ctx context.Context, o EnrolOptions) (*Identity, error) {
 	}
 	if err := removeFile(filepath.Join(o.Dir, filePendingKey)); err != nil {
 		return nil, err
+	}
+	return id, nil
+}
+
+// pinnedVerifier accepts the registry's TLS connection only if one of the
+// certificates it presents is the CA whose fingerprint is pinned and that
+// CA vouches for the leaf under the name dialled.
+func pinnedVerifier(pinned wire.Hash, now func() time.Time, served *[]*x509.Certificate) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		*served = cs.PeerCertificates
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("client: the registry presented no certificate")
+		}
+		var ca *x509.Certificate
+		for _, c := range cs.PeerCertificates {
+			if sha256.Sum256(c.Raw) == pinned {
+				ca = c
+			}
+		}
+		if ca == nil {
+			return fmt.Errorf("client: the registry's certificates do not include the CA %s named by the enrolment ticket: this is not the registry the ticket is for", pinned)
+		}
+		roots := x509.NewCertPool()
+		roots.AddCert(ca)
+		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, DNSName: cs.ServerName, CurrentTime: now()})
+		if err != nil {
+			return fmt.Errorf("client: the registry's certificate is not vouched for by the pinned CA: %w", err)
+		}
+		return nil
+	}
+}
+
+// EnrolWithTicket enrols the kiosk with an enrolment ticket scanned or
+// typed by the technician: the ticket is checked offline first (signed by
+// one of keys, the document keys the image trusts; issued and not expired
+// by the kiosk's clock; for this kiosk if it names one), then the kiosk
+// enrols at the registry the ticket names, trusting only the CA whose
+// fingerprint it carries. o.RegistryURL, o.Token, o.Trust and o.PinnedCA
+// come from the ticket.
+func EnrolWithTicket(ctx context.Context, o EnrolOptions, ticket string, keys map[string]ed25519.PublicKey) (*Identity, error) {
+	if o.Clock == nil {
+		o.Clock = clock.System
+	}
+	st, err := wire.ParseTicket(ticket)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	if err := st.Verify(keys, o.Clock.Now()); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	if st.KioskID != "" {
+		if o.KioskID != "" && o.KioskID != st.KioskID {
+			return nil, fmt.Errorf("client: the enrolment ticket is for kiosk %s, not %s", st.KioskID, o.KioskID)
+		}
+		o.KioskID = st.KioskID
+	}
+	o.RegistryURL, o.Token, o.Trust, o.PinnedCA = st.Registry, st.Token, nil, st.CA
+	id, err := Enrol(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if id.Court != st.Court {
+		return id, fmt.Errorf("%w: enrolled for court %s, the ticket says %s", ErrBadAnswer, id.Court, st.Court)
 	}
 	return id, nil
 }

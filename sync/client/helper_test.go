@@ -193,7 +193,11 @@ func newRegistry(t testing.TB, o regOptions) *regEnv {
 	if err := registry.Init(ctx, dir, registry.InitOptions{Operator: operator, Password: operatorPass, Store: st, Now: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatalf("registry.Init() = %v", err)
 	}
-	cfg := registry.Config{Dir: dir, Store: st, Clock: clk.Now, PollInterval: 50 * time.Millisecond, Addr: "127.0.0.1:0"}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := registry.Config{Dir: dir, Store: st, Clock: clk.Now, PollInterval: 50 * time.Millisecond, Addr: "127.0.0.1:0", PublicURL: "https://" + ln.Addr().String()}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
@@ -207,10 +211,6 @@ func newRegistry(t testing.TB, o regOptions) *regEnv {
 	hs := srv.HTTPServer()
 	fh := newFaultHandler(hs.Handler, clk.Now)
 	hs.Handler = fh
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	go hs.ServeTLS(ln, "", "")
 	t.Cleanup(func() { hs.Close() })
 	return &regEnv{t: t, srv: srv, st: st, dir: dir, clock: clk, faults: fh, addr: ln.Addr().String(), url: "https://" + ln.Addr().String()}

@@ -156,8 +156,14 @@ func (e *env) token(court string) string {
 // capabilities of a 0.3 kiosk and extra.
 func (e *env) enrol(id, court string, extra ...wire.Capability) *kioskClient {
 	e.t.Helper()
+	return e.enrolWith(id, e.token(court), extra...)
+}
+
+// enrolWith enrols a kiosk with a token through the API.
+func (e *env) enrolWith(id, token string, extra ...wire.Capability) *kioskClient {
+	e.t.Helper()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	req := wire.EnrolRequest{KioskID: id, MessageID: "enrol-1", Token: e.token(court), CSR: csrFor(e.t, id, key), SoftwareVersion: "0.3.1",
+	req := wire.EnrolRequest{KioskID: id, MessageID: "enrol-1", Token: token, CSR: csrFor(e.t, id, key), SoftwareVersion: "0.3.1",
 		Capabilities: append([]wire.Capability{wire.CapBatch, wire.CapFeedStatus, wire.CapFeedConfig, wire.CapTelemetry, wire.CapLongPoll}, extra...)}
 	status, body := post(e.t, e.anonymous(), e.http.URL+wire.PathEnrol, &req)
 	if status != http.StatusOK {

@@ -36,9 +36,13 @@ const (
 
 // Config configures a Server. Only Dir is required.
 type Config struct {
-	Dir   string      // data directory written by Init
-	Addr  string      // listen address; default "127.0.0.1:8443"
-	Store store.Store // default: boltstore in Dir/registry.db, closed by Close
+	Dir  string // data directory written by Init
+	Addr string // listen address; default "127.0.0.1:8443"
+	// PublicURL is the address kiosks reach the registry at, written into
+	// enrolment tickets ("https://registry.justice.example:8443"); default
+	// https:// and the listening address.
+	PublicURL string
+	Store     store.Store // default: boltstore in Dir/registry.db, closed by Close
 
 	Logger *slog.Logger
 	Clock  func() time.Time // default time.Now
@@ -146,6 +150,10 @@ func (s *Server) loadKeys() error {
 	if err != nil {
 		return fmt.Errorf("registry: server certificate: %w", err)
 	}
+	// The CA goes with the server's certificate, so that a kiosk that knows
+	// only its fingerprint (from an enrolment ticket) can check the chain on
+	// first contact.
+	s.tlsCert.Certificate = append(s.tlsCert.Certificate, caCert.Raw)
 	raw, err := os.ReadFile(filepath.Join(dir, FileHPKEKey))
 	if err != nil {
 		return fmt.Errorf("registry: HPKE key: %w", err)

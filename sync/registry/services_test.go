@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"guichet/kiosk/extract"
 	"guichet/kiosk/extract/extracttest"
@@ -313,3 +315,33 @@ var backends = []struct {
 	name string
 	pg   bool
 }{{"bolt", false}, {"pg", true}}
+
+func TestIssueTicket(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	if _, err := e.srv.IssueTicket(ctx, operator, TicketSpec{Court: "tpi-casablanca", CountryPack: "ma", PackVersion: 3, ValidFor: 2 * time.Hour}); err == nil {
+		t.Error("a ticket valid two hours was issued")
+	}
+	tk, err := e.srv.IssueTicket(ctx, operator, TicketSpec{Court: "tpi-casablanca", CountryPack: "ma", PackVersion: 3, KioskID: "ma-casa-09", ValidFor: 20 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := wire.ParseTicket(tk.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Verify(e.srv.DocumentKeys(), t0.Add(19*time.Minute)); err != nil {
+		t.Errorf("Verify = %v", err)
+	}
+	if err := st.Verify(e.srv.DocumentKeys(), t0.Add(20*time.Minute)); err == nil {
+		t.Error("the ticket verifies after its 20 minutes")
+	}
+	if st.IssuedBy != operator || st.KioskID != "ma-casa-09" || st.CA != wire.Hash(sha256.Sum256(e.srv.ca.cert.Raw)) {
+		t.Errorf("ticket %+v", st.Ticket)
+	}
+	// The token inside enrols once, as any token.
+	k := e.enrolWith(st.KioskID, st.Token)
+	if k.enrol.Court != "tpi-casablanca" {
+		t.Errorf("enrolled in %s", k.enrol.Court)
+	}
+}

@@ -93,7 +93,9 @@ func (c *Console) handleAlerts(w http.ResponseWriter, r *http.Request, v visit) 
 type tokensData struct {
 	Courts  []courtOption
 	Issued  *registry.IssuedToken
-	QR      template.URL // data: URI of the token's QR code (PNG), built here from the PNG bytes
+	Ticket  *registry.IssuedTicket // when a signed ticket was asked for
+	Kind    string                 // "ticket" (signed, one hour, scanned) or "token" (typed)
+	QR      template.URL           // data: URI of the QR code (PNG): the ticket's text, or the token's
 	Court   string
 	Kiosk   string
 	Hours   int
@@ -102,13 +104,16 @@ type tokensData struct {
 }
 
 func (c *Console) handleTokensPage(w http.ResponseWriter, r *http.Request, v visit) {
-	c.render(w, r, http.StatusOK, "tokens", &v, pageData{Title: "Jetons d'enrôlement", Nav: "tokens", Data: tokensData{Courts: c.courts(), Hours: 72}})
+	c.render(w, r, http.StatusOK, "tokens", &v, pageData{Title: "Jetons d'enrôlement", Nav: "tokens", Data: tokensData{Courts: c.courts(), Hours: 72, Kind: "ticket"}})
 }
 
 func (c *Console) handleIssueToken(w http.ResponseWriter, r *http.Request, v visit) {
 	f := r.PostForm
-	d := tokensData{Courts: c.courts(), Court: f.Get("court"), Kiosk: strings.TrimSpace(f.Get("kiosk_id"))}
+	d := tokensData{Courts: c.courts(), Court: f.Get("court"), Kiosk: strings.TrimSpace(f.Get("kiosk_id")), Kind: f.Get("kind")}
 	d.Hours, _ = strconv.Atoi(f.Get("hours"))
+	if d.Kind != "ticket" {
+		d.Kind = "token"
+	}
 	refuse := func(msg string) {
 		c.render(w, r, http.StatusUnprocessableEntity, "tokens", &v, pageData{Title: "Jetons d'enrôlement", Nav: "tokens", Error: msg, Data: d})
 	}
@@ -122,12 +127,27 @@ func (c *Console) handleIssueToken(w http.ResponseWriter, r *http.Request, v vis
 		refuse("Choisissez la juridiction de la borne.")
 		return
 	}
+	p, _ := c.pack(court.Pack)
+	d.Pack, d.Version = p.Code, p.Version
+	if d.Kind == "ticket" {
+		tk, err := c.reg.IssueTicket(r.Context(), v.Account.Name, registry.TicketSpec{Court: court.ID, CountryPack: p.Code, PackVersion: p.Version, KioskID: d.Kiosk})
+		if err != nil {
+			refuse("Ticket refusé : " + strings.TrimPrefix(err.Error(), "registry: "))
+			return
+		}
+		png, err := qrcode.Encode(tk.Text, qrcode.Medium, 480)
+		if err != nil {
+			c.internal(w, r, &v, "ticket QR", err)
+			return
+		}
+		d.Ticket, d.QR = &tk, template.URL("data:image/png;base64,"+base64.StdEncoding.EncodeToString(png))
+		c.render(w, r, http.StatusCreated, "tokens", &v, pageData{Title: "Jetons d'enrôlement", Nav: "tokens", Notice: "Ticket émis : il ne sera plus affiché après cette page.", Data: d})
+		return
+	}
 	if d.Hours < 1 || d.Hours > 30*24 {
 		refuse("La validité va de 1 heure à 30 jours (720 heures).")
 		return
 	}
-	p, _ := c.pack(court.Pack)
-	d.Pack, d.Version = p.Code, p.Version
 	tok, err := c.reg.IssueToken(r.Context(), v.Account.Name, registry.TokenSpec{Court: court.ID, CountryPack: p.Code, PackVersion: p.Version,
 		KioskID: d.Kiosk, ValidFor: wire.Duration(time.Duration(d.Hours) * time.Hour)})
 	if err != nil {

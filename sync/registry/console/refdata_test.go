@@ -3,11 +3,19 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"guichet/sync/wire"
 )
@@ -75,5 +83,38 @@ func TestPublishReferenceDocuments(t *testing.T) {
 	omar.get("/fleet")
 	if status, _ := omar.upload("/fines", omar.csrf, nil, []byte(fines)); status != http.StatusForbidden {
 		t.Errorf("a viewer importing fines = %d, want 403", status)
+	}
+}
+
+var ticketRE = regexp.MustCompile(`id="ticket">([^<]+)<`)
+
+func TestEnrolmentTicket(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	amina := e.signedIn(operator)
+	amina.get("/tokens")
+	status, body := amina.post("/tokens", url.Values{"court": {casa}, "kind": {"ticket"}, "kiosk_id": {"ma-casa-08"}})
+	tm, qm := ticketRE.FindStringSubmatch(body), qrRE.FindStringSubmatch(body)
+	if status != http.StatusCreated || tm == nil || qm == nil {
+		t.Fatalf("issue ticket = %d\n%s", status, body)
+	}
+	text := html.UnescapeString(tm[1])
+	st, err := wire.ParseTicket(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Verify(e.reg.DocumentKeys(), st.Issued.Add(time.Minute)); err != nil || st.KioskID != "ma-casa-08" || st.Court != casa || st.IssuedBy != operator {
+		t.Errorf("ticket %+v: %v", st.Ticket, err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(html.UnescapeString(qm[1]))
+	if zbar, err := exec.LookPath("zbarimg"); err == nil {
+		f := filepath.Join(t.TempDir(), "ticket.png")
+		os.WriteFile(f, raw, 0o600)
+		out, err := exec.Command(zbar, "--raw", "-q", f).Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != text {
+			t.Errorf("zbarimg(ticket QR) = %q, %v, want the ticket's text", got, err)
+		}
+	}
+	if !e.audited(operator, "ticket.issue", casa) {
+		t.Error("the ticket is not audited")
 	}
 }
