@@ -31,6 +31,25 @@ if [ -d "$out/work/root" ]; then
   done
 fi
 
+# A factory kiosk refuses to start before it is enrolled (no kiosk-id,
+# no registry.pub). The test boots a sparse copy of the image whose root A
+# has one drop-in more, written with debugfs: the kiosk in development mode
+# (-dev: a local identity and registry key) with its store under
+# /var/lib/guichet/kiosk. Nothing else differs from the image.
+test_img=$work/test.img
+cp --sparse=always "$img" "$test_img"
+root_start=$(gi partitions | awk '$1 == "rootfs.0" {print $5}')
+cat >"$work/test.conf" <<'CONF'
+[Service]
+ExecStart=
+ExecStart=/usr/bin/cage -- /usr/lib/guichet/bin/guichet-updater launch -- -data /var/lib/guichet/kiosk -dev -fullscreen
+CONF
+debugfs -w -R "mkdir /etc/systemd/system/guichet.service.d" "$test_img?offset=$root_start" >/dev/null 2>&1
+debugfs -w -R "write $work/test.conf /etc/systemd/system/guichet.service.d/image-test.conf" "$test_img?offset=$root_start" >/dev/null
+debugfs -R "cat /etc/systemd/system/guichet.service.d/image-test.conf" "$test_img?offset=$root_start" 2>/dev/null | grep -q -- '-dev' ||
+  { echo "images: could not write the test drop-in into root A of $test_img" >&2; exit 1; }
+img=$test_img
+
 cmdline="$(gi cmdline A ttyAMA0) systemd.journald.forward_to_console=1 systemd.log_target=console"
 log=$work/console.log
 echo "images: booting $img in qemu-system-aarch64 (log in $log)" >&2
