@@ -188,3 +188,28 @@ func (c *Client) documentKey(keyID string) (ed25519.PublicKey, bool) {
 	k, ok := id.DocumentKeys[keyID]
 	return k, ok
 }
+
+// ReportProvisioning sends the provisioning report of `guichetctl
+// provision` to the registry, which keeps it in its audit.
+func (c *Client) ReportProvisioning(ctx context.Context, technician string, steps []wire.ReportStep) error {
+	id, hc := c.current()
+	rep := wire.ProvisioningReport{KioskID: id.KioskID, MessageID: messageID("provisioned"), At: c.clk.Now().UTC().Truncate(time.Second),
+		SoftwareVersion: c.cfg.SoftwareVersion, Technician: technician, Steps: steps}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTime)
+	defer cancel()
+	var ack wire.ReportAck
+	return call(ctx, hc, http.MethodPost, id.RegistryURL, wire.PathProvisioned, nil, &rep, &ack)
+}
+
+// ReportDecommissioning tells the registry the kiosk is taken out of
+// service (it revokes the kiosk's certificate), before the kiosk erases its
+// keys and queue.
+func (c *Client) ReportDecommissioning(ctx context.Context, reason string, queueDepth int, forced bool) error {
+	id, hc := c.current()
+	d := wire.Decommissioning{KioskID: id.KioskID, MessageID: messageID("decommissioned"), At: c.clk.Now().UTC().Truncate(time.Second),
+		Reason: reason, QueueDepth: queueDepth, Forced: forced}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTime)
+	defer cancel()
+	var ack wire.ReportAck
+	return call(ctx, hc, http.MethodPost, id.RegistryURL, wire.PathDecommissioned, nil, &d, &ack)
+}

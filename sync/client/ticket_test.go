@@ -3,11 +3,13 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"guichet/sync/registry"
+	"guichet/sync/wire"
 )
 
 func TestEnrolWithTicket(t *testing.T) {
@@ -80,5 +82,37 @@ func TestEnrolWithTicket(t *testing.T) {
 	}
 	if n := e.faults.count("/v1/enrol") - before; n != 0 {
 		t.Errorf("the kiosk sent %d enrolment requests to a registry whose CA is not the pinned one", n)
+	}
+}
+
+func TestReports(t *testing.T) {
+	e := newRegistry(t, regOptions{})
+	ctx := context.Background()
+	k := e.newKiosk(t, "ma-casa-40", nil)
+	if err := k.c.ReportProvisioning(ctx, "Rachid", []wire.ReportStep{{Name: "enrol", OK: true, Detail: "MA-000001"}, {Name: "receipt", OK: false, Detail: "paper out"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.c.ReportDecommissioning(ctx, "moved", 3, false); err == nil {
+		t.Error("a decommissioning with 3 queued requests and no force was sent")
+	}
+	if err := k.c.ReportDecommissioning(ctx, "the court moved", 0, false); err != nil {
+		t.Fatal(err)
+	}
+	audit, _ := e.st.Audit(ctx, 20)
+	var got []string
+	for _, a := range audit {
+		if strings.HasPrefix(a.Action, "kiosk.") && a.Subject == k.id {
+			got = append(got, a.Action)
+		}
+	}
+	if !strings.Contains(strings.Join(got, ","), "kiosk.provisioning_failed") || !strings.Contains(strings.Join(got, ","), "kiosk.decommissioned") {
+		t.Errorf("audit %v", got)
+	}
+	// Revoked: the kiosk's certificate is refused from now on.
+	if _, err := k.c.SendOutbox(ctx); err == nil {
+		submit(t, k.st, 1)
+		if _, err := k.c.SendOutbox(ctx); !errors.Is(err, ErrRefused) {
+			t.Errorf("SendOutbox after decommissioning = %v, want ErrRefused", err)
+		}
 	}
 }

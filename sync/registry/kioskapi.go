@@ -25,6 +25,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(wire.PathFines, only(http.MethodPost, s.busy(s.handleFines)))
 	mux.Handle(wire.PathExtract, only(http.MethodPost, s.busy(s.handleExtract)))
 	mux.Handle(wire.PathDelivered, only(http.MethodPost, s.busy(s.handleDelivered)))
+	mux.Handle(wire.PathProvisioned, only(http.MethodPost, s.busy(s.handleProvisioned)))
+	mux.Handle(wire.PathDecommissioned, only(http.MethodPost, s.busy(s.handleDecommissioned)))
 	s.clerkRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, wire.CodeNotFound, "no such endpoint"))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"guichet/sync/registry/store"
@@ -69,4 +71,58 @@ func (s *Server) PublicURL() string {
 		return "https://" + a
 	}
 	return "https://" + s.cfg.Addr
+}
+
+// handleProvisioned records a kiosk's provisioning report in the audit:
+// who ran it, and every step with what was seen.
+func (s *Server) handleProvisioned(w http.ResponseWriter, r *http.Request) {
+	var rep wire.ProvisioningReport
+	if !readMessage(w, r, &rep) {
+		return
+	}
+	if _, ok := s.authKiosk(w, r, rep.KioskID); !ok {
+		return
+	}
+	var b strings.Builder
+	passed := 0
+	for _, st := range rep.Steps {
+		mark := "FAIL"
+		if st.OK {
+			mark, passed = "ok", passed+1
+		}
+		fmt.Fprintf(&b, "%s %s: %s; ", mark, st.Name, st.Detail)
+	}
+	action := "kiosk.provisioned"
+	if !rep.Passed() {
+		action = "kiosk.provisioning_failed"
+	}
+	summary := fmt.Sprintf("%d of %d steps passed (software %s, technician %q): %s", passed, len(rep.Steps), rep.SoftwareVersion, rep.Technician, b.String())
+	s.audit(r, "kiosk:"+rep.KioskID, action, rep.KioskID, summary)
+	s.log.Info("provisioning report", "kiosk", rep.KioskID, "passed", passed, "steps", len(rep.Steps))
+	writeMessage(w, &wire.ReportAck{KioskID: rep.KioskID, MessageID: rep.MessageID, ReceivedAt: s.now()})
+}
+
+// handleDecommissioned revokes a kiosk taken out of service at its own
+// request, and audits what it lost.
+func (s *Server) handleDecommissioned(w http.ResponseWriter, r *http.Request) {
+	var d wire.Decommissioning
+	if !readMessage(w, r, &d) {
+		return
+	}
+	if _, ok := s.authKiosk(w, r, d.KioskID); !ok {
+		return
+	}
+	now := s.now()
+	if err := s.st.RevokeKiosk(r.Context(), d.KioskID, now); err != nil {
+		s.internal(w, "decommission", err)
+		return
+	}
+	detail := fmt.Sprintf("reason %q; queue erased with %d requests not sent", d.Reason, d.QueueDepth)
+	if d.Forced {
+		detail += " (forced)"
+	}
+	s.audit(r, "kiosk:"+d.KioskID, "kiosk.decommissioned", d.KioskID, detail)
+	s.log.Warn("kiosk decommissioned", "kiosk", d.KioskID, "queue_lost", d.QueueDepth, "forced", d.Forced)
+	s.hub.notify(d.KioskID)
+	writeMessage(w, &wire.ReportAck{KioskID: d.KioskID, MessageID: d.MessageID, ReceivedAt: now})
 }

@@ -163,6 +163,10 @@ func examples(tb testing.TB) map[string]Message {
 			Extract: []byte(`{"number":"B3/2026/000042"}`), Signers: *fixtureSigners()},
 		"delivered_request": &DeliveredRequest{KioskID: fixtureKiosk, MessageID: "m-0007", Tracking: fixtureTracking(1), At: t0},
 		"delivered_ack":     &DeliveredAck{KioskID: fixtureKiosk, MessageID: "m-0007", Tracking: fixtureTracking(1), State: request.Delivered},
+		"provisioning_report": &ProvisioningReport{KioskID: fixtureKiosk, MessageID: "m-0008", At: t0, SoftwareVersion: "0.3.1", Technician: "Rachid",
+			Steps: []ReportStep{{Name: "enrol", OK: true, Detail: "enrolled as MA-000042"}, {Name: "receipt", OK: false, Detail: "paper out: load a roll and run provision again"}}},
+		"decommissioning": &Decommissioning{KioskID: fixtureKiosk, MessageID: "m-0009", At: t0, Reason: "court moved", QueueDepth: 2, Forced: true},
+		"report_ack":      &ReportAck{KioskID: fixtureKiosk, MessageID: "m-0009", ReceivedAt: t0},
 	}
 }
 

@@ -152,6 +152,13 @@ func decodeCases(tb testing.TB) []decodeCase {
 		{"delivered no time", "delivered_request", r("delivered_request", `,"at":"2026-03-02T09:30:00Z"`, ``), ErrInvalid, "at"},
 		{"delivered ack valid", "delivered_ack", g("delivered_ack"), nil, ""},
 		{"delivered ack wrong state", "delivered_ack", r("delivered_ack", `"state":"delivered"`, `"state":"ready"`), ErrInvalid, "state"},
+		{"report valid", "provisioning_report", g("provisioning_report"), nil, ""},
+		{"report no steps", "provisioning_report", `{"kiosk_id":"k1","message_id":"m1","at":"2026-03-02T09:30:00Z","software_version":"1","steps":[]}`, ErrInvalid, "steps"},
+		{"report bad step", "provisioning_report", r("provisioning_report", `"name":"enrol"`, `"name":"en rol"`), ErrInvalid, "step 0"},
+		{"decommissioning valid", "decommissioning", g("decommissioning"), nil, ""},
+		{"decommissioning queue without force", "decommissioning", r("decommissioning", `"forced":true`, `"forced":false`), ErrInvalid, "send the queue first"},
+		{"decommissioning no reason", "decommissioning", r("decommissioning", `"court moved"`, `""`), ErrInvalid, "reason"},
+		{"report ack valid", "report_ack", g("report_ack"), nil, ""},
 	}
 }
 
@@ -190,6 +197,12 @@ func newMessage(kind string) Message {
 		return new(DeliveredRequest)
 	case "delivered_ack":
 		return new(DeliveredAck)
+	case "provisioning_report":
+		return new(ProvisioningReport)
+	case "decommissioning":
+		return new(Decommissioning)
+	case "report_ack":
+		return new(ReportAck)
 	}
 	panic("unknown kind " + kind)
 }
@@ -246,22 +259,25 @@ func fuzzDecoder(f *testing.F, kind string) {
 	})
 }
 
-func FuzzEnrolRequest(f *testing.F)    { fuzzDecoder(f, "enrol_request") }
-func FuzzEnrolResponse(f *testing.F)   { fuzzDecoder(f, "enrol_response") }
-func FuzzRenewRequest(f *testing.F)    { fuzzDecoder(f, "renew_request") }
-func FuzzRenewResponse(f *testing.F)   { fuzzDecoder(f, "renew_response") }
-func FuzzRequestBatch(f *testing.F)    { fuzzDecoder(f, "request_batch") }
-func FuzzBatchResponse(f *testing.F)   { fuzzDecoder(f, "batch_response") }
-func FuzzChangesResponse(f *testing.F) { fuzzDecoder(f, "changes_response") }
-func FuzzTelemetry(f *testing.F)       { fuzzDecoder(f, "telemetry") }
-func FuzzTelemetryAck(f *testing.F)    { fuzzDecoder(f, "telemetry_ack") }
-func FuzzProblem(f *testing.F)         { fuzzDecoder(f, "problem") }
-func FuzzFinesQuery(f *testing.F)      { fuzzDecoder(f, "fines_query") }
-func FuzzFinesResponse(f *testing.F)   { fuzzDecoder(f, "fines_response") }
-func FuzzExtractRequest(f *testing.F)  { fuzzDecoder(f, "extract_request") }
-func FuzzExtractResponse(f *testing.F) { fuzzDecoder(f, "extract_response") }
-func FuzzDelivered(f *testing.F)       { fuzzDecoder(f, "delivered_request") }
-func FuzzDeliveredAck(f *testing.F)    { fuzzDecoder(f, "delivered_ack") }
+func FuzzEnrolRequest(f *testing.F)       { fuzzDecoder(f, "enrol_request") }
+func FuzzEnrolResponse(f *testing.F)      { fuzzDecoder(f, "enrol_response") }
+func FuzzRenewRequest(f *testing.F)       { fuzzDecoder(f, "renew_request") }
+func FuzzRenewResponse(f *testing.F)      { fuzzDecoder(f, "renew_response") }
+func FuzzRequestBatch(f *testing.F)       { fuzzDecoder(f, "request_batch") }
+func FuzzBatchResponse(f *testing.F)      { fuzzDecoder(f, "batch_response") }
+func FuzzChangesResponse(f *testing.F)    { fuzzDecoder(f, "changes_response") }
+func FuzzTelemetry(f *testing.F)          { fuzzDecoder(f, "telemetry") }
+func FuzzTelemetryAck(f *testing.F)       { fuzzDecoder(f, "telemetry_ack") }
+func FuzzProblem(f *testing.F)            { fuzzDecoder(f, "problem") }
+func FuzzFinesQuery(f *testing.F)         { fuzzDecoder(f, "fines_query") }
+func FuzzFinesResponse(f *testing.F)      { fuzzDecoder(f, "fines_response") }
+func FuzzExtractRequest(f *testing.F)     { fuzzDecoder(f, "extract_request") }
+func FuzzExtractResponse(f *testing.F)    { fuzzDecoder(f, "extract_response") }
+func FuzzDelivered(f *testing.F)          { fuzzDecoder(f, "delivered_request") }
+func FuzzDeliveredAck(f *testing.F)       { fuzzDecoder(f, "delivered_ack") }
+func FuzzProvisioningReport(f *testing.F) { fuzzDecoder(f, "provisioning_report") }
+func FuzzDecommissioning(f *testing.F)    { fuzzDecoder(f, "decommissioning") }
+func FuzzReportAck(f *testing.F)          { fuzzDecoder(f, "report_ack") }
 
 var queryCases = []struct {
 	name    string
