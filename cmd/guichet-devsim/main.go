@@ -1,6 +1,7 @@
 // Command guichet-devsim runs the kiosk's emulated peripherals on
-// pseudo-terminals (see guichet/drivers/devsim), prints their paths, and
-// takes commands on standard input and on a unix socket.
+// pseudo-terminals (see guichet/drivers/devsim) and, with -laser, the laser
+// printer as a private CUPS server; it writes their paths to DIR/devices.env,
+// and takes commands on standard input and on a unix socket.
 package main
 
 import (
@@ -21,23 +22,31 @@ func main() {
 	sock := flag.String("socket", "", "command socket (default DIR/devsim.sock)")
 	gpioSock := flag.String("gpio-sim", "", "the kiosk's emulated-GPIO socket, for gpio commands")
 	baud := flag.Int("id-baud", 9600, "pace the ID-card reader like a serial line at this rate (0: no pacing)")
+	laser := flag.String("laser", "", "emulate the laser printer as this queue of a private CUPS server (needs root, cups and printer-driver-cups-pdf); its PDFs land in DIR/laser")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *dir, *sock, *gpioSock, *baud, log); err != nil {
+	if err := run(ctx, devsim.Config{Dir: *dir, IDBaud: *baud, GPIOSim: *gpioSock, Laser: *laser}, *sock, log); err != nil {
 		log.Error("guichet-devsim stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dir, sock, gpioSock string, baud int, log *slog.Logger) error {
-	d, err := devsim.Start(devsim.Config{Dir: dir, IDBaud: baud, GPIOSim: gpioSock})
+func run(ctx context.Context, cfg devsim.Config, sock string, log *slog.Logger) error {
+	dir := cfg.Dir
+	d, err := devsim.Start(cfg)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	switch {
+	case d.Laser != nil:
+		log.Info("laser printer up", "queue", d.Laser.Name, "cups", d.CUPS.Addr(), "pdfs", d.Laser.Out())
+	case d.LaserErr != nil:
+		log.Warn("starting WITHOUT the laser printer: the kiosk will not offer extract collection", "why", d.LaserErr)
+	}
 	if sock == "" {
 		sock = devsim.SocketPath(dir)
 	}

@@ -1,8 +1,10 @@
 // Package devsim runs the kiosk's emulated peripherals together — the
 // ID-card reader, the QR scanner, the receipt printer and the payment terminal on
 // pseudo-terminals behind stable paths, as udev would name them under
-// /dev/guichet — and takes text commands that script them: insert a card,
-// show a code, decline a payment, send noise, unplug, replug.
+// /dev/guichet, and on request the laser printer as a private CUPS server
+// (guichet/drivers/ipp/cupsemu) — and takes text commands that script them:
+// insert a card, show a code, decline a payment, send noise, unplug, replug,
+// run the laser printer out of paper.
 //
 // It is what cmd/guichet-devsim runs and what `make run` starts beside the
 // kiosk. GPIO lives in the kiosk's own process (a pin cannot cross processes
@@ -26,6 +28,7 @@ import (
 
 	"guichet/drivers/escpos/escpossim"
 	"guichet/drivers/idscan/idscansim"
+	"guichet/drivers/ipp/cupsemu"
 	"guichet/drivers/payterm/paytermsim"
 	"guichet/drivers/qrscan/qrscansim"
 )
@@ -36,6 +39,10 @@ type Config struct {
 	IDBaud  int              // pace the ID reader like a line at this rate; 0 sends at once
 	Now     func() time.Time // the date sample cards are made around
 	GPIOSim string           // the kiosk's -gpio-sim socket, for gpio commands
+	// Laser names the CUPS queue of an emulated laser printer, whose PDFs
+	// land in Dir/laser; "" for none. It needs cupsd, cups-pdf and root:
+	// without them the other devices start and LaserErr says why.
+	Laser string
 }
 
 // Devices is a running set of emulated peripherals.
@@ -45,6 +52,11 @@ type Devices struct {
 	QR      *qrscansim.Sim
 	Payment *paytermsim.Sim
 	Printer *escpossim.Sim
+	Laser   *cupsemu.Fault  // nil without a laser printer
+	CUPS    *cupsemu.Server // the laser printer's print server
+	// LaserErr says why there is no laser printer although Config.Laser
+	// asked for one.
+	LaserErr error
 }
 
 // Start makes every device.
@@ -72,12 +84,44 @@ func Start(cfg Config) (*Devices, error) {
 		d.Close()
 		return nil, fmt.Errorf("devsim: receipt printer: %w", err)
 	}
+	if cfg.Laser != "" {
+		if err := d.startLaser(); err != nil {
+			d.LaserErr = fmt.Errorf("devsim: laser printer: %w", err)
+		}
+	}
 	return d, nil
 }
 
-// Paths lists each device's stable path by name, for the kiosk's flags.
+// LaserDir is where the emulated laser printer's PDFs land.
+func LaserDir(dir string) string { return filepath.Join(dir, "laser") }
+
+// startLaser starts the print server with the laser queue, paper loaded.
+func (d *Devices) startLaser() error {
+	s, err := cupsemu.Start(context.Background(), cupsemu.Options{})
+	if err != nil {
+		return err
+	}
+	f, err := s.AddFaultQueue(cupsemu.QueueOptions{Name: d.cfg.Laser, Out: LaserDir(d.cfg.Dir)})
+	if err == nil {
+		err = f.SetPaper(true)
+	}
+	if err != nil {
+		s.Close()
+		return err
+	}
+	d.CUPS, d.Laser = s, f
+	return nil
+}
+
+// Paths lists each device's stable path by name, for the kiosk's flags,
+// and with the laser printer its queue ("laser") and print server's
+// host:port ("cups").
 func (d *Devices) Paths() map[string]string {
-	return map[string]string{"idscan": d.ID.Path(), "qrscan": d.QR.Path(), "payterm": d.Payment.Path(), "receipt": d.Printer.Path()}
+	p := map[string]string{"idscan": d.ID.Path(), "qrscan": d.QR.Path(), "payterm": d.Payment.Path(), "receipt": d.Printer.Path()}
+	if d.Laser != nil {
+		p["laser"], p["cups"] = d.Laser.Name, d.CUPS.Addr()
+	}
+	return p
 }
 
 // Close unplugs every device.
@@ -94,6 +138,9 @@ func (d *Devices) Close() error {
 	}
 	if d.Printer != nil {
 		errs = append(errs, d.Printer.Close())
+	}
+	if d.CUPS != nil {
+		errs = append(errs, d.CUPS.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -113,6 +160,9 @@ const Help = `commands:
   printer silent on|off | unplug | replug | save DIR | status
   gpio press|release|bounce INPUT   (presence, servicekey, paperlow, help)
   gpio leds | status
+  laser paper-out | paper-in | toner-low | toner-ok
+  laser break MESSAGE | fix   fail every job with MESSAGE, or repair
+  laser list | status     PDFs printed (in DIR/laser), what the printer plays
   paths                   print the devices' paths
   help                    this text`
 
@@ -138,6 +188,8 @@ func (d *Devices) Exec(ctx context.Context, line string) (string, error) {
 		return d.Printer.Exec(rest)
 	case "gpio":
 		return d.gpio(ctx, rest)
+	case "laser":
+		return d.laser(rest)
 	}
 	return "", fmt.Errorf("devsim: unknown command %q (try help)", f[0])
 }

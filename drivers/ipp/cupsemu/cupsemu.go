@@ -247,6 +247,7 @@ StateDir {dir}/state
 AccessLog {dir}/log/access_log
 ErrorLog {dir}/log/error_log
 PageLog {dir}/log/page_log
+Printcap {dir}/printcap
 FileDevice No
 `
 
@@ -472,6 +473,9 @@ func (s *Server) newQueue(opts QueueOptions) (*Queue, error) {
 	if err := os.Chmod(q.out, 0o777|os.ModeSticky); err != nil {
 		return nil, fmt.Errorf("cupsemu: PDF directory of queue %s: %w", q.Name, err)
 	}
+	if err := searchableByAll(q.out); err != nil {
+		return nil, fmt.Errorf("cupsemu: PDF directory of queue %s: %w", q.Name, err)
+	}
 	conf := filepath.Join(cupsPDFConfs, "cups-pdf-"+q.device+".conf")
 	s.mu.Lock()
 	s.confs = append(s.confs, conf)
@@ -481,6 +485,23 @@ func (s *Server) newQueue(opts QueueOptions) (*Queue, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// searchableByAll checks that user nobody, as whom cups-pdf writes, can
+// reach dir.
+func searchableByAll(dir string) error {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("cups-pdf writes as user nobody, who cannot reach it: %s is not searchable by others (chmod o+x %s)", d, d)
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }
 
 // Out is the directory the queue's PDFs land in.

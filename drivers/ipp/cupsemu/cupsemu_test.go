@@ -35,13 +35,25 @@ func start(t *testing.T) *cupsemu.Server {
 	return s
 }
 
+// openTempDir is t.TempDir, opened to user nobody, as whom cups-pdf writes.
+func openTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // TestCloseLeavesNothingBehind checks a named fault queue with its PDFs in
 // a directory of the caller's, the fault state it plays, and that Close
 // stops cupsd and removes the server's directory and its cups-pdf
 // configuration in /etc/cups.
 func TestCloseLeavesNothingBehind(t *testing.T) {
 	s := start(t)
-	out := filepath.Join(t.TempDir(), "laser")
+	out := filepath.Join(openTempDir(t), "laser")
 	f, err := s.AddFaultQueue(cupsemu.QueueOptions{Name: "guichet-laser", Out: out})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +132,18 @@ func TestQueueNamesAreChecked(t *testing.T) {
 		if _, err := s.AddPDFQueue(cupsemu.QueueOptions{Name: name, Out: t.TempDir()}); err == nil {
 			t.Errorf("AddPDFQueue(%q) succeeded", name)
 		}
+	}
+}
+
+func TestUnreachablePDFDirectoryIsRefused(t *testing.T) {
+	s := start(t)
+	private := t.TempDir() // mode 0700
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.AddPDFQueue(cupsemu.QueueOptions{Out: filepath.Join(private, "pdf")})
+	if err == nil || !strings.Contains(err.Error(), "chmod o+x "+private) {
+		t.Errorf("AddPDFQueue in a private directory = %v, want it to say chmod o+x %s", err, private)
 	}
 }
 
