@@ -60,7 +60,7 @@ func main() {
 	flag.BoolVar(&cfg.fullscreen, "fullscreen", false, "cover the whole screen (the appliance does)")
 	flag.BoolVar(&cfg.dev, "dev", false, "development mode: a local identity and registry key are made under -data when none is provisioned, and the technician PIN is 1234")
 	flag.StringVar(&cfg.court, "court", "", "pack id of the court whose lobby the kiosk stands in (default: the pack's first first-instance court)")
-	flag.StringVar(&cfg.devices, "devices", "", "devices file (NAME=PATH lines, as guichet-devsim writes)")
+	flag.StringVar(&cfg.devices, "devices", "", "devices file (NAME=PATH lines, as guichet-devsim writes; laser= and cups= name an emulated laser printer)")
 	flag.StringVar(&cfg.idscan, "idscan", "", "ID-card reader's stable path (overrides -devices)")
 	flag.StringVar(&cfg.qrscan, "qrscan", "", "QR reader's stable path (overrides -devices)")
 	flag.StringVar(&cfg.payterm, "payterm", "", "payment terminal's stable path (overrides -devices)")
@@ -68,8 +68,8 @@ func main() {
 	flag.StringVar(&cfg.printer, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
 	flag.StringVar(&cfg.gpioSim, "gpio-sim", "", "run an emulated GPIO board, commanded on this unix socket (guichet-devsim's gpio commands)")
 	flag.StringVar(&cfg.pinHash, "technician-pin-hash", "", "hash of the technician PIN (guichetctl pin-hash)")
-	flag.StringVar(&cfg.laser, "laser", "", "CUPS queue of the laser printer (extracts); empty: none")
-	flag.StringVar(&cfg.cups, "cups", "localhost:631", "CUPS server of the laser printer")
+	flag.StringVar(&cfg.laser, "laser", "", "CUPS queue of the laser printer (extracts); empty: the one -devices names, else none")
+	flag.StringVar(&cfg.cups, "cups", "localhost:631", "CUPS server of the -laser queue")
 	flag.StringVar(&cfg.regDir, "registry-dir", "", "development: run the central registry and its console in this process, over bbolt in this directory, and enrol the kiosk with it")
 	flag.DurationVar(&cfg.compact, "compact-every", 10*time.Minute, "how often to compact the store when idle")
 	flag.Parse()
@@ -132,6 +132,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		if v != "" {
 			paths[name] = v
 		}
+	}
+	// guichet-devsim's emulated laser printer, unless -laser names one.
+	if cfg.laser == "" && paths["laser"] != "" && paths["cups"] != "" {
+		cfg.laser, cfg.cups = paths["laser"], paths["cups"]
 	}
 	ps := newPeripherals(p, log)
 
