@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -356,6 +357,18 @@ func (ps *peripherals) startBoard(ctx context.Context, b *gpio.Board) {
 			}
 		}
 	}()
+}
+
+// healthSnapshot is every configured device's last health, by name.
+func (ps *peripherals) healthSnapshot() []drivers.Health {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	out := make([]drivers.Health, 0, len(ps.health))
+	for _, h := range ps.health {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b drivers.Health) int { return strings.Compare(a.Device, b.Device) })
+	return out
 }
 
 // Peripherals reports each device for the technician screen.

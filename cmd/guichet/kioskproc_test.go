@@ -146,9 +146,16 @@ type kioskProc struct {
 // d, in development mode, with its store under data.
 func startKiosk(tb testing.TB, x *xserver, bin, data string, d *devsim, extra ...string) *kioskProc {
 	tb.Helper()
+	return startKioskEnv(tb, x, bin, data, d, nil, extra...)
+}
+
+// startKioskEnv is startKiosk with more environment variables (what
+// systemd and the updater give the kiosk).
+func startKioskEnv(tb testing.TB, x *xserver, bin, data string, d *devsim, env []string, extra ...string) *kioskProc {
+	tb.Helper()
 	args := append([]string{"-data", data, "-dev", "-pack", "ma", "-devices", d.devicesEnv(), "-gpio-sim", d.gpioSock()}, extra...)
 	k := &kioskProc{cmd: exec.Command(bin, args...), data: data, log: newLogFollower(), exited: make(chan struct{})}
-	k.cmd.Env = x.env()
+	k.cmd.Env = append(x.env(), env...)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		tb.Fatal(err)

@@ -224,7 +224,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	a := app.NewWithID("ma.gov.justice.guichet")
 	a.Settings().SetTheme(ui.Theme())
 	var screen atomic.Pointer[ui.Kiosk]
-	screenLog := &screenLogger{log: log}
+	screenLog := &screenLogger{log: log, sessions: newSessionState(log)}
 	deps := flow.Deps{
 		Pack:       p,
 		Store:      notifyingStore{Store: st, notify: link.notify},
@@ -269,12 +269,19 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	w.SetFullScreen(cfg.fullscreen)
 	w.SetMaster()
 
+	health := newHealthCheck(ps, st, link, log)
 	go link.reportConnectivity(ctx, f)
+	go health.run(ctx, 90*time.Second)
+	go keepAlive(ctx, log)
 	go compactWhenIdle(ctx, st, func() bool { return f.Screen().Kind == flow.KindAttract }, cfg.compact, log)
 
 	a.Lifecycle().SetOnStarted(func() {
 		screenLog.changed()
 		log.Info("home screen is up", "pack", p.Code, "pack_version", p.Version, "languages", len(p.Languages), "services", len(p.Services), "court", court)
+		health.homeScreenUp()
+		if err := sdNotify("READY=1"); err != nil {
+			log.Warn("could not tell systemd the kiosk is ready", "err", err)
+		}
 	})
 	go func() {
 		<-ctx.Done()
@@ -288,9 +295,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 // which may hold a citizen's data): the technician reads the journey in the
 // log, and the real-window test follows it.
 type screenLogger struct {
-	log  *slog.Logger
-	flow atomic.Pointer[flow.Flow]
-	last atomic.Value // string
+	log      *slog.Logger
+	sessions *sessionState // nil: no updater to tell
+	flow     atomic.Pointer[flow.Flow]
+	last     atomic.Value // string
 }
 
 func (s *screenLogger) changed() {
@@ -299,6 +307,7 @@ func (s *screenLogger) changed() {
 		return
 	}
 	sc := f.Screen()
+	s.sessions.observe(sc.Kind)
 	key := fmt.Sprintf("%s/%s", sc.Kind, sc.Lang)
 	if prev, _ := s.last.Swap(key).(string); prev != key {
 		s.log.Info("screen", "kind", sc.Kind, "lang", sc.Lang)

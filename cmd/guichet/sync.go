@@ -70,13 +70,7 @@ func (l *syncLink) reportConnectivity(ctx context.Context, f *flow.Flow) {
 
 // readings are the devices' health for telemetry.
 func (ps *peripherals) readings() client.Readings {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	var r client.Readings
-	for _, h := range ps.health {
-		r.Devices = append(r.Devices, h)
-	}
-	return r
+	return client.Readings{Devices: ps.healthSnapshot()}
 }
 
 // notifyingStore wakes the sync client after each accepted request.
