@@ -123,12 +123,17 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 	retry := fs.Duration("retry-after", 30*time.Second, "pause after a failed attempt")
 	maxAttempts := fs.Int("max-attempts", 5, "failures (crashes included) of one state before giving up")
 	maxBoots := fs.Int("max-boots", 3, "probation starts before a rollback")
+	staged := fs.Bool("staged", true, "install a published release only when the registry announced it to this kiosk (<data>/update/announcement.json) or a USB stick brings it")
 	once := fs.Bool("once", false, "check once, carry a release found to committed or rolled back, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg := update.Config{DataDir: *data, Probation: *probation, PollEvery: *poll, WaitEvery: *wait, RetryAfter: *retry,
-		MaxAttempts: *maxAttempts, MaxBoots: *maxBoots, Log: log, Failpoint: failpoints()}
+		MaxAttempts: *maxAttempts, MaxBoots: *maxBoots, Log: log, Failpoint: failpoints(),
+		WatchFile: filepath.Join(*data, update.AnnouncementFile)}
+	if *staged {
+		cfg.Announced = update.AnnouncedGate(*data, *usb)
+	}
 	var err error
 	if *factoryVersion != "" {
 		if cfg.FactoryVersion, err = update.ParseVersion(*factoryVersion); err != nil {

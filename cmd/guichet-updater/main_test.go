@@ -72,6 +72,10 @@ func (k *kiosk) publish(version, behaviour string) {
 	k.repo.Publish(version, "1.0.0", map[string][]byte{"guichet": bin, "behaviour": []byte(behaviour)}, func(s *update.ReleaseSpec) {
 		s.ActivateBy = t0.Add(-time.Hour) // past the deadline: activate as soon as no session is active
 	})
+	// The registry's announcement, as the kiosk writes it from its change feed.
+	if err := update.WriteAnnouncement(k.data, []byte(`{"release":"`+version+`","rollout":"test","stage":1,"issued":"2026-11-22T10:00:00Z"}`)); err != nil {
+		k.t.Fatal(err)
+	}
 }
 
 func (k *kiosk) command(failpoint string, extra ...string) *exec.Cmd {
@@ -242,7 +246,7 @@ func TestRandomKills(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				timer := time.AfterFunc(time.Duration(2+r.IntN(60))*time.Millisecond, func() { cmd.Process.Kill() })
+				timer := time.AfterFunc(time.Duration(2+r.IntN(60)+10*kills)*time.Millisecond /* longer after each kill, so that a loaded machine still ends */, func() { cmd.Process.Kill() })
 				err := cmd.Wait()
 				timer.Stop()
 				if err == nil {

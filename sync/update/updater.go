@@ -34,6 +34,14 @@ type Config struct {
 	// Restart restarts the kiosk program (e.g. systemctl restart
 	// guichet.service) so that it runs what current points to.
 	Restart func(ctx context.Context) error
+	// Announced, when set, says whether a verified release may be
+	// installed (staged rollout: AnnouncedGate), and why not. It is asked
+	// before a release is announced and again while it waits for its
+	// window, so that a paused or aborted rollout stops it there.
+	Announced func(Version) (ok bool, why string)
+	// WatchFile, when set, is a file whose change makes an idle updater
+	// check at once (the announcement the kiosk writes).
+	WatchFile string
 	// ImageInstaller, when set, is told to mark the booted OS slot good
 	// after a release's probation passes (RAUC).
 	ImageInstaller ImageInstaller
@@ -291,11 +299,7 @@ func (u *Updater) Run(ctx context.Context, once bool) error {
 			}
 			checked = true
 			if r, _ := u.record(); r.State == Idle && !once {
-				select {
-				case <-ctx.Done():
-				case <-u.nudge:
-				case <-time.After(u.cfg.PollEvery):
-				}
+				u.idleWait(ctx)
 			}
 			continue
 		}
@@ -346,6 +350,17 @@ func (u *Updater) Check(ctx context.Context) error {
 		why = fmt.Sprintf("release %s is below the committed %s: downgrade refused", rel.Version, r.Committed)
 	case !rel.MinUpgradeFrom.IsZero() && r.Committed.Compare(rel.MinUpgradeFrom) < 0:
 		why = fmt.Sprintf("release %s upgrades from %s or later; this kiosk runs %s: install the intermediate release first", rel.Version, rel.MinUpgradeFrom, versionOrFactory(r.Committed))
+	case u.cfg.Announced != nil:
+		// Not refused, only not yet for this kiosk: no event, no blame.
+		if ok, w := u.cfg.Announced(rel.Version); !ok {
+			if r.Reason != w {
+				u.cfg.Log.Info("update: release not announced to this kiosk", "release", rel.Version, "why", w)
+				r.Reason = w
+				u.db.Update(func(tx *bolt.Tx) error { return putRecord(tx, r) })
+				u.writeStatus()
+			}
+			return nil
+		}
 	}
 	if why != "" {
 		if r.Reason != why {
@@ -421,6 +436,11 @@ func (u *Updater) step(ctx context.Context, r Record) error {
 		return err
 
 	case Waiting:
+		if u.cfg.Announced != nil {
+			if ok, w := u.cfg.Announced(rel.Version); !ok {
+				return u.abandon(r, fmt.Sprintf("release %s withdrawn before activation: %s", rel.Version, w))
+			}
+		}
 		ok, why := u.windowOpen(rel)
 		u.mu.Lock()
 		u.waiting = why
@@ -854,4 +874,37 @@ func (u *Updater) held(rel *Release) int64 {
 		}
 	}
 	return n
+}
+
+// idleWait returns after PollEvery, on a nudge, or when WatchFile changes.
+func (u *Updater) idleWait(ctx context.Context) {
+	stamp := func() time.Time {
+		if u.cfg.WatchFile == "" {
+			return time.Time{}
+		}
+		st, err := os.Stat(u.cfg.WatchFile)
+		if err != nil {
+			return time.Time{}
+		}
+		return st.ModTime()
+	}
+	seen := stamp()
+	poll := time.NewTimer(u.cfg.PollEvery)
+	defer poll.Stop()
+	tick := time.NewTicker(min(u.cfg.WaitEvery, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-u.nudge:
+			return
+		case <-poll.C:
+			return
+		case <-tick.C:
+			if s := stamp(); !s.Equal(seen) {
+				return
+			}
+		}
+	}
 }
