@@ -150,6 +150,7 @@ func examples(tb testing.TB) map[string]Message {
 			QueueDepth: 3, OldestEntryAge: Duration(17 * time.Minute), FeedSince: 44,
 			AuditHead:    AuditHead{Seq: 9001, Hash: Hash{0xab, 0xcd}},
 			CertNotAfter: t0.AddDate(0, 0, 30), Alarms: []string{"audit_tamper"}, LastFeedAt: t0.Add(-time.Minute),
+			Update: &UpdateState{State: "downloading", Running: "0.3.1", Target: "0.4.0", Bytes: 1024, Total: 4096, Failed: []string{"0.3.9"}, Rollback: "0.3.9: health check failed: receipt printer did not answer"},
 		},
 		"telemetry_ack": &TelemetryAck{KioskID: fixtureKiosk, MessageID: "m-0004", ServerTime: t0, Capabilities: []Capability{CapBatch}, FeedHead: 44},
 		"problem":       NewProblem(403, CodeIdentityMismatch, "Forbidden", "body kiosk id is not the certificate's").WithRetryAfter(0),

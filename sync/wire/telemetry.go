@@ -25,9 +25,43 @@ type Telemetry struct {
 	Alarms          []string     `json:"alarms,omitempty"`      // names of raised store alarms
 	ServiceMode     bool         `json:"service_mode"`          // technician mode is on
 	LastFeedAt      time.Time    `json:"last_feed_at,omitzero"` // last successful change-feed poll
+	Update          *UpdateState `json:"update,omitempty"`      // the software updater's state, when there is one
 }
 
 func (Telemetry) maxBody() int { return MaxTelemetryBody }
+
+// UpdateState is where the kiosk's software updater stands, for the
+// console and the staged rollout.
+type UpdateState struct {
+	State    string   `json:"state"`              // idle, downloading, verified, staged, waiting, activated, probation, committed, rolled_back, failed
+	Running  string   `json:"running"`            // the version running and committed
+	Target   string   `json:"target,omitempty"`   // the version in flight
+	Bytes    int64    `json:"bytes,omitempty"`    // downloaded so far
+	Total    int64    `json:"total,omitempty"`    // to download
+	Failed   []string `json:"failed,omitempty"`   // versions that failed here and are never installed again
+	Rollback string   `json:"rollback,omitempty"` // why the last rollback happened
+}
+
+// MaxFailedVersions bounds UpdateState.Failed.
+const MaxFailedVersions = 32
+
+func (u UpdateState) validate() error {
+	if !validName(u.State, MaxName) || !validText(u.Running, MaxName) || !validText(u.Target, MaxName) || !validText(u.Rollback, MaxText) {
+		return invalid("update state %q, running %q, target %q or rollback reason is not valid", clip(u.State), clip(u.Running), clip(u.Target))
+	}
+	if u.Bytes < 0 || u.Total < 0 || (u.Total > 0 && u.Bytes > u.Total) {
+		return invalid("update progress %d of %d bytes", u.Bytes, u.Total)
+	}
+	if len(u.Failed) > MaxFailedVersions {
+		return invalid("%d failed versions, limit %d", len(u.Failed), MaxFailedVersions)
+	}
+	for _, v := range u.Failed {
+		if !validText(v, MaxName) || v == "" {
+			return invalid("failed version %q is not valid", clip(v))
+		}
+	}
+	return nil
+}
 
 // Health is a peripheral's state.
 type Health string
@@ -136,6 +170,11 @@ func (t Telemetry) Validate() error {
 	}
 	if t.QueueDepth < 0 {
 		return invalid("negative queue depth")
+	}
+	if t.Update != nil {
+		if err := t.Update.validate(); err != nil {
+			return err
+		}
 	}
 	if t.OldestEntryAge < 0 || t.Uptime < 0 || (t.QueueDepth == 0 && t.OldestEntryAge != 0) {
 		return invalid("oldest entry age %s with queue depth %d", t.OldestEntryAge.Std(), t.QueueDepth)

@@ -130,6 +130,7 @@ func decodeCases(tb testing.TB) []decodeCase {
 		{"telemetry unknown health", "telemetry", r("telemetry", `"health":"ok"`, `"health":"smoking"`), ErrInvalid, "health"},
 		{"telemetry negative queue", "telemetry", r("telemetry", `"queue_depth":3`, `"queue_depth":-3`), ErrInvalid, "queue"},
 		{"telemetry control character", "telemetry", r("telemetry", `"detail":"paper near end"`, `"detail":"paper\u0007"`), ErrInvalid, ""},
+		{"telemetry update past total", "telemetry", r("telemetry", `"bytes":1024`, `"bytes":8192`), ErrInvalid, "progress"},
 		{"telemetry ack valid", "telemetry_ack", g("telemetry_ack"), nil, ""},
 		{"problem valid", "problem", g("problem"), nil, ""},
 		{"problem status 200", "problem", r("problem", `"status":403`, `"status":200`), ErrInvalid, "status"},
