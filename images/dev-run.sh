@@ -15,15 +15,21 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# The emulated peripherals first: the kiosk opens them by their stable paths.
+# The emulated peripherals first: the kiosk opens them by their stable paths,
+# and finds the laser printer's CUPS queue and server in devices.env.
 devs="$out/devices"
 rm -f "$devs/devices.env"
-"$bin/guichet-devsim" -dir "$devs" -gpio-sim "$devs/gpio.sock" </dev/null >"$out/devsim.log" 2>&1 &
+"$bin/guichet-devsim" -dir "$devs" -gpio-sim "$devs/gpio.sock" -laser guichet-laser </dev/null >"$out/devsim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$devs/devices.env" ] && break; sleep 0.1; done
 [ -s "$devs/devices.env" ] || { echo "guichet: guichet-devsim did not start (see $out/devsim.log)" >&2; exit 1; }
 echo "guichet: emulated peripherals in $devs; script them with:"
 echo "  echo 'card insert cnie' | socat - UNIX-CONNECT:$devs/devsim.sock   (help lists the commands)"
+if grep -q '^laser=' "$devs/devices.env"; then
+  echo "guichet: emulated laser printer: queue $(sed -n 's/^laser=//p' "$devs/devices.env") on $(sed -n 's/^cups=//p' "$devs/devices.env"); its PDFs land in $devs/laser"
+else
+  echo "guichet: no emulated laser printer, so no extract collection (why: $out/devsim.log)" >&2
+fi
 
 args=(-data "$out/kiosk" -pack "${GUICHET_PACK:-ma}" -dev -devices "$devs/devices.env" -gpio-sim "$devs/gpio.sock" -registry-dir "$out/registry")
 shot=""
