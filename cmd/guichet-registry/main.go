@@ -3,6 +3,7 @@
 //	guichet-registry init   -dir DIR -operator NAME [-password-file F] [-host NAME,…] [-database URL]
 //	guichet-registry serve  -dir DIR [-addr HOST:PORT] [-console HOST:PORT] [-console-http] [-database URL]
 //	guichet-registry keygen -dir DIR -account NAME [-name-latin N] [-name-arabic N] [-database URL]
+//	guichet-registry keys   -dir DIR
 //
 // init creates the registry's CA, TLS key and certificate, HPKE key pair
 // and first operator account (password from -password-file, or from
@@ -10,20 +11,28 @@
 // (sync/registry/console) on its own address: HTTPS with the registry's
 // certificate, or plain HTTP on loopback with -console-http; -console ""
 // turns it off. keygen gives a clerk's or prosecutor's account a new
-// bulletin n°3 signing key and retires the old one. Without -database the
+// bulletin n°3 signing key and retires the old one. keys prints the
+// registry's document keys as the trust file kiosk images carry
+// (guichet/sync/trustfile, /etc/guichet/registry-keys.json): the keys that
+// sign enrolment tickets and published documents. Without -database the
 // store is bbolt in DIR; with a postgres:// URL it is PostgreSQL, and
 // several serve processes may share it.
 package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +41,7 @@ import (
 	"guichet/sync/registry/console"
 	"guichet/sync/registry/pgstore"
 	"guichet/sync/registry/store"
+	"guichet/sync/trustfile"
 )
 
 func main() {
@@ -43,7 +53,7 @@ func main() {
 	}
 }
 
-const usage = "usage: guichet-registry init|serve|keygen [flags] (-h for each)"
+const usage = "usage: guichet-registry init|serve|keygen|keys [flags] (-h for each)"
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -57,6 +67,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stderr, log)
 	case "keygen":
 		return runKeygen(ctx, args[1:], stderr)
+	case "keys":
+		return runKeys(args[1:], os.Stdout, stderr)
 	}
 	return fmt.Errorf("guichet-registry: unknown command %q; %s", args[0], usage)
 }
@@ -191,4 +203,46 @@ func runKeygen(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "signing key %s for %s (%s, %s)\n", k.ID, k.Account, k.Role, k.Court)
 	return nil
+}
+
+// runKeys prints the registry's document keys in the trust-file format. It
+// reads the key file itself rather than opening the registry, so it runs
+// beside a serving registry (whose store is locked).
+func runKeys(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "data directory made by init")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("guichet-registry keys: -dir is required")
+	}
+	path := filepath.Join(*dir, registry.FileDocKey)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, iofs.ErrNotExist) {
+		return fmt.Errorf("guichet-registry keys: no document key at %s: run guichet-registry init -dir %s, or serve once (it makes the key of an older registry)", path, *dir)
+	}
+	if err != nil {
+		return fmt.Errorf("guichet-registry keys: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return fmt.Errorf("guichet-registry keys: %s holds no PEM PRIVATE KEY", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("guichet-registry keys: %s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return fmt.Errorf("guichet-registry keys: %s is not an Ed25519 key", path)
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	out, err := trustfile.Marshal(map[string]ed25519.PublicKey{registry.DocumentKeyID(pub): pub})
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
 }

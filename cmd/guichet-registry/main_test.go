@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"guichet/sync/registry"
 	"guichet/sync/registry/boltstore"
 	"guichet/sync/registry/store"
+	"guichet/sync/trustfile"
 )
 
 func TestInitServe(t *testing.T) {
@@ -109,5 +112,35 @@ func TestKeygen(t *testing.T) {
 	}
 	if len(keys) != 2 || live != 1 {
 		t.Errorf("keys = %d (%d live), want 2 with 1 live", len(keys), live)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "registry")
+	t.Setenv("GUICHET_REGISTRY_PASSWORD", "a long operator password")
+	var log bytes.Buffer
+	if err := runKeys([]string{"-dir", dir}, &log, &log); err == nil || !strings.Contains(err.Error(), "guichet-registry init") {
+		t.Errorf("keys before init = %v, want a sentence saying to init", err)
+	}
+	if err := run(ctx, []string{"init", "-dir", dir, "-operator", "ops.amina"}, &log); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runKeys([]string{"-dir", dir}, &out, &log); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := trustfile.Parse(out.Bytes())
+	if err != nil {
+		t.Fatalf("keys printed %q: %v", out.String(), err)
+	}
+	// The same keys the serving registry signs tickets with.
+	srv, err := registry.New(registry.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if d := cmp.Diff(srv.DocumentKeys(), keys); d != "" {
+		t.Errorf("keys (-registry +printed):\n%s", d)
 	}
 }
