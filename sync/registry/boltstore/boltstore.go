@@ -43,9 +43,10 @@ var (
 	bDocuments       = []byte("documents")
 	bFines           = []byte("fines")
 	bFinesByNational = []byte("fines_by_national")
+	bRollouts        = []byte("rollouts")
 
 	allBuckets = [][]byte{bMeta, bTokens, bKiosks, bCerts, bKioskCerts, bRequests, bSealed, bByCourt, bByTime, bFeed, bAlerts, bAudit, bAccounts,
-		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder, bDocuments, bFines, bFinesByNational}
+		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder, bDocuments, bFines, bFinesByNational, bRollouts}
 
 	keySerial = []byte("kiosk_serial")
 )

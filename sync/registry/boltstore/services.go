@@ -131,3 +131,41 @@ func (s *Store) PayFine(ctx context.Context, pv string, p store.FinePayment) (st
 	})
 	return f, err
 }
+
+// --- rollouts ---
+
+func (s *Store) PutRollout(ctx context.Context, r store.Rollout) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bRollouts)
+		var held uint64
+		if prev, err := get[store.Rollout](b, []byte(r.ID), "rollout"); err == nil {
+			held = prev.Revision
+		}
+		if held != r.Revision-1 || r.Revision == 0 {
+			return fmt.Errorf("%w: rollout %s at revision %d, written as %d", store.ErrStale, r.ID, held, r.Revision)
+		}
+		r.CreatedAt, r.UpdatedAt, r.Deadline = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), r.Deadline.UTC()
+		return put(b, []byte(r.ID), r)
+	})
+}
+
+func (s *Store) Rollout(ctx context.Context, id string) (store.Rollout, error) {
+	var r store.Rollout
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		r, err = get[store.Rollout](tx.Bucket(bRollouts), []byte(id), "rollout")
+		return err
+	})
+	return r, err
+}
+
+func (s *Store) Rollouts(ctx context.Context) ([]store.Rollout, error) {
+	var out []store.Rollout
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = all[store.Rollout](tx.Bucket(bRollouts), "rollout")
+		return err
+	})
+	slices.SortStableFunc(out, func(a, b store.Rollout) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, err
+}

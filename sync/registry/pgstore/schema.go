@@ -165,4 +165,11 @@ CREATE TABLE IF NOT EXISTS fines (
 	paid_at         timestamptz
 );
 CREATE INDEX IF NOT EXISTS fines_national ON fines (national_number) WHERE paid_at IS NULL AND national_number <> '';
+
+CREATE TABLE IF NOT EXISTS rollouts (
+	id         text PRIMARY KEY,
+	revision   bigint NOT NULL,
+	created_at timestamptz NOT NULL,
+	rollout    jsonb NOT NULL
+);
 `

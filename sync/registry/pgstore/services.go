@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"guichet/sync/registry/store"
 	"guichet/sync/wire"
@@ -146,4 +147,55 @@ func (s *Store) PayFine(ctx context.Context, pv string, p store.FinePayment) (st
 		return nil
 	})
 	return f, err
+}
+
+// --- rollouts ---
+
+func (s *Store) PutRollout(ctx context.Context, r store.Rollout) error {
+	if r.Revision == 0 {
+		return fmt.Errorf("%w: rollout %s written at revision 0", store.ErrStale, r.ID)
+	}
+	r.CreatedAt, r.UpdatedAt, r.Deadline = us(r.CreatedAt), us(r.UpdatedAt), r.Deadline.UTC()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	var tag pgconn.CommandTag
+	if r.Revision == 1 {
+		tag, err = s.pool.Exec(ctx, `INSERT INTO rollouts (id, revision, created_at, rollout) VALUES ($1, 1, $2, $3) ON CONFLICT (id) DO NOTHING`, r.ID, r.CreatedAt, raw)
+	} else {
+		tag, err = s.pool.Exec(ctx, `UPDATE rollouts SET revision = $2, rollout = $3 WHERE id = $1 AND revision = $4`, r.ID, int64(r.Revision), raw, int64(r.Revision-1))
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: rollout %s was written by someone else", store.ErrStale, r.ID)
+	}
+	return nil
+}
+
+func (s *Store) Rollout(ctx context.Context, id string) (store.Rollout, error) {
+	var raw []byte
+	if err := s.pool.QueryRow(ctx, `SELECT rollout FROM rollouts WHERE id = $1`, id).Scan(&raw); err != nil {
+		return store.Rollout{}, wrap(err)
+	}
+	var r store.Rollout
+	return r, json.Unmarshal(raw, &r)
+}
+
+func (s *Store) Rollouts(ctx context.Context) ([]store.Rollout, error) {
+	rows, err := s.pool.Query(ctx, `SELECT rollout FROM rollouts ORDER BY created_at DESC, id`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Rollout, error) {
+		var raw []byte
+		var ro store.Rollout
+		if err := r.Scan(&raw); err != nil {
+			return ro, err
+		}
+		return ro, json.Unmarshal(raw, &ro)
+	})
+	return out, wrap(err)
 }

@@ -177,8 +177,62 @@ type Store interface {
 	Fines(ctx context.Context, nationalNumber, pvNumber string) ([]Fine, error)
 	PayFine(ctx context.Context, pv string, p FinePayment) (Fine, error)
 
+	// Staged rollouts of software releases. PutRollout writes r if the
+	// stored one's revision is r.Revision-1 (0: a new rollout), and
+	// ErrStale otherwise, so that registry processes racing to advance a
+	// rollout advance it once; Rollout returns one (ErrNotFound); Rollouts
+	// lists them, newest first.
+	PutRollout(ctx context.Context, r Rollout) error
+	Rollout(ctx context.Context, id string) (Rollout, error)
+	Rollouts(ctx context.Context) ([]Rollout, error)
+
 	Close() error
 }
+
+// ErrStale is returned by PutRollout when another writer got there first.
+var ErrStale = errors.New("store: stale revision")
+
+// Rollout is a staged rollout of one release to the fleet: the stages in
+// order (a pilot list of kiosks, then percentages of the fleet), where it
+// stands, and which kiosks were offered the release.
+type Rollout struct {
+	ID       string // "1.4.2-20261122T1810"
+	Version  string
+	Revision uint64 // increases with every write
+	Stages   []RolloutStage
+	Stage    int          // the stage in progress (index into Stages)
+	State    RolloutState // running, paused, halted, aborted, done
+	Reason   string       // why it halted or was aborted
+	// FailureThreshold halts the rollout when the failed share of a
+	// stage's kiosks that finished reaches it (0.05: 5 %).
+	FailureThreshold float64
+	Deadline         time.Time // activate even outside the maintenance window after this (security releases); zero: none
+	CreatedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	// Offered maps each kiosk offered the release to its stage.
+	Offered map[string]int
+}
+
+// RolloutStage is one stage: the pilot kiosks named, or a share of the
+// fleet (cumulative: 10 then 100 means a tenth, then everyone).
+type RolloutStage struct {
+	Name    string
+	Kiosks  []string
+	Percent int
+}
+
+// RolloutState is where a rollout stands.
+type RolloutState string
+
+// The rollout states.
+const (
+	RolloutRunning RolloutState = "running"
+	RolloutPaused  RolloutState = "paused"
+	RolloutHalted  RolloutState = "halted" // by itself: too many failures in a stage
+	RolloutAborted RolloutState = "aborted"
+	RolloutDone    RolloutState = "done"
+)
 
 // Fine is a radar fine with a judgment, as the traffic authority sends it.
 type Fine struct {

@@ -150,3 +150,63 @@ func testFinesConcurrent(t *testing.T, s store.Store) {
 		t.Errorf("%d payments accepted, want 1", won)
 	}
 }
+
+// Rollout returns a rollout for the tests.
+func Rollout(id string) store.Rollout {
+	return store.Rollout{ID: id, Version: "1.4.2", Revision: 1, Stages: []store.RolloutStage{{Name: "pilot", Kiosks: []string{"k1"}}, {Name: "all", Percent: 100}},
+		State: store.RolloutRunning, FailureThreshold: 0.05, CreatedBy: "ops", CreatedAt: T0, UpdatedAt: T0, Offered: map[string]int{}}
+}
+
+func testRollouts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.Rollout(ctx, "r1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Rollout(none) = %v, want ErrNotFound", err)
+	}
+	r := Rollout("r1")
+	if err := s.PutRollout(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRollout(ctx, r); !errors.Is(err, store.ErrStale) {
+		t.Errorf("PutRollout(a second new r1) = %v, want ErrStale", err)
+	}
+	r.Revision, r.Offered["k1"] = 2, 0
+	if err := s.PutRollout(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Rollout(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Errorf("Rollout (-want +got):\n%s", diff)
+	}
+	later := Rollout("r2")
+	later.CreatedAt = T0.Add(time.Hour)
+	if err := s.PutRollout(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.Rollouts(ctx)
+	if err != nil || len(rs) != 2 || rs[0].ID != "r2" {
+		t.Errorf("Rollouts = %d, first %v, %v", len(rs), rs, err)
+	}
+	// Two writers from the same revision: one wins.
+	const writers = 8
+	var wg sync.WaitGroup
+	won := make(chan int, writers)
+	for i := range writers {
+		wg.Go(func() {
+			w := r
+			w.Revision, w.Stage = 3, i
+			if err := s.PutRollout(ctx, w); err == nil {
+				won <- i
+			} else if !errors.Is(err, store.ErrStale) {
+				t.Errorf("writer %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(won)
+	if n := len(won); n != 1 {
+		t.Errorf("%d writers advanced revision 2, want 1", n)
+	}
+}

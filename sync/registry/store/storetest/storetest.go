@@ -55,6 +55,7 @@ func Run(t *testing.T, open Open) {
 		{"Documents", testDocuments},
 		{"Fines", testFines},
 		{"FinesConcurrentPayments", testFinesConcurrent},
+		{"Rollouts", testRollouts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
