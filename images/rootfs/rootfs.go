@@ -53,7 +53,14 @@ const KeyringPath = "/etc/rauc/keyring.pem"
 
 // Units are the systemd units Guichet adds, with their drop-ins for
 // Debian's units; every one is sandboxed (the tests check it).
-var Units = []string{"guichet.service", "guichet-updater.service"}
+var Units = []string{"guichet.service", "guichet-updater.service", "guichet-grow-data.service"}
+
+// Capabilities are the capabilities each unit keeps (CapabilityBoundingSet=).
+var Capabilities = map[string]string{
+	"guichet.service":           "",
+	"guichet-updater.service":   "",
+	"guichet-grow-data.service": "CAP_SYS_ADMIN",
+}
 
 // DropIns are the Debian units Guichet confines further.
 var DropIns = []string{"rauc.service", "usbguard.service"}
@@ -154,6 +161,9 @@ func Write(dir string, opt Options) error {
 	}
 	// Guichet's own units are in /etc/systemd/system: link them there.
 	for _, u := range Units {
+		if Enabled[u] == "" {
+			continue // started by another unit, not by a target
+		}
 		link := filepath.Join(dir, "etc/systemd/system", Enabled[u]+".wants", u)
 		if err := os.Remove(link); err != nil {
 			return fmt.Errorf("rootfs: %w", err)
@@ -199,14 +209,15 @@ func modeOf(rel string) fs.FileMode {
 
 // Fstab is /etc/fstab. The root is mounted read-only by the kernel's
 // command line (layout.Cmdline) and stays so; the data partition is the
-// only writable disk, and the journal and systemd's state are bound onto
-// it. /tmp and /var/tmp are tmpfs.
+// only writable disk, grown to the end of the card on the first start
+// (guichet-grow-data.service, then systemd-growfs), and the journal and
+// systemd's state are bound onto it. /tmp and /var/tmp are tmpfs.
 func Fstab() string {
 	d := layout.Data
 	var b strings.Builder
 	b.WriteString("# Generated from images/layout by images/rootfs. The root stays read-only (ro on the\n")
 	b.WriteString("# kernel command line); the data partition is the only writable disk.\n")
-	fmt.Fprintf(&b, "PARTUUID=%s\t%s\text4\trw,nosuid,nodev,noexec,noatime,x-systemd.device-timeout=30s\t0\t2\n", d.PartUUID(), d.MountPoint)
+	fmt.Fprintf(&b, "PARTUUID=%s\t%s\text4\trw,nosuid,nodev,noexec,noatime,x-systemd.requires=guichet-grow-data.service,x-systemd.growfs\t0\t2\n", d.PartUUID(), d.MountPoint)
 	fmt.Fprintf(&b, "%s/log/journal\t/var/log/journal\tnone\tbind,x-systemd.requires-mounts-for=%s\t0\t0\n", d.MountPoint, d.MountPoint)
 	fmt.Fprintf(&b, "%s/system/systemd\t/var/lib/systemd\tnone\tbind,x-systemd.requires-mounts-for=%s\t0\t0\n", d.MountPoint, d.MountPoint)
 	b.WriteString("tmpfs\t/tmp\ttmpfs\tnosuid,nodev,noexec,mode=1777,size=64M\t0\t0\n")

@@ -121,13 +121,13 @@ func TestUnitsSandboxed(t *testing.T) {
 			t.Errorf("systemd-analyze security %s said no exposure level:\n%s", u, out)
 		}
 		keys := unitKeys(t, read(t, dir, "etc/systemd/system/"+u))
-		for k, want := range map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": "", "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"} {
+		for k, want := range map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": rootfs.Capabilities[u], "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"} {
 			if got, ok := keys[k]; !ok || got[len(got)-1] != want {
 				t.Errorf("%s: %s = %q, want %q", u, k, got, want)
 			}
 		}
-		if _, ok := keys["User"]; !ok {
-			t.Errorf("%s runs as root (no User=)", u)
+		if user := keys["User"]; len(user) != 1 || user[0] == "root" && rootfs.Capabilities[u] == "" {
+			t.Errorf("%s: User=%q; only a unit that keeps a capability may be root, and it must say so", u, user)
 		}
 		for _, p := range strings.Fields(strings.Join(keys["ReadWritePaths"], " ")) {
 			if !strings.HasPrefix(p, layout.DataDir) && !strings.HasPrefix(p, "/run/") {
