@@ -78,6 +78,7 @@ var Masked = []string{
 var Enabled = map[string]string{
 	"guichet.service":           "graphical.target",
 	"guichet-updater.service":   "multi-user.target",
+	"guichet-grow-data.service": "local-fs.target",
 	"systemd-networkd.service":  "multi-user.target",
 	"systemd-resolved.service":  "multi-user.target",
 	"systemd-timesyncd.service": "sysinit.target",
@@ -217,7 +218,7 @@ func Fstab() string {
 	var b strings.Builder
 	b.WriteString("# Generated from images/layout by images/rootfs. The root stays read-only (ro on the\n")
 	b.WriteString("# kernel command line); the data partition is the only writable disk.\n")
-	fmt.Fprintf(&b, "PARTUUID=%s\t%s\text4\trw,nosuid,nodev,noexec,noatime,x-systemd.requires=guichet-grow-data.service,x-systemd.growfs\t0\t2\n", d.PartUUID(), d.MountPoint)
+	fmt.Fprintf(&b, "PARTUUID=%s\t%s\text4\trw,nosuid,nodev,noexec,noatime,x-systemd.after=guichet-grow-data.service,x-systemd.growfs\t0\t2\n", d.PartUUID(), d.MountPoint)
 	fmt.Fprintf(&b, "%s/log/journal\t/var/log/journal\tnone\tbind,x-systemd.requires-mounts-for=%s\t0\t0\n", d.MountPoint, d.MountPoint)
 	fmt.Fprintf(&b, "%s/system/systemd\t/var/lib/systemd\tnone\tbind,x-systemd.requires-mounts-for=%s\t0\t0\n", d.MountPoint, d.MountPoint)
 	b.WriteString("tmpfs\t/tmp\ttmpfs\tnosuid,nodev,noexec,mode=1777,size=64M\t0\t0\n")
