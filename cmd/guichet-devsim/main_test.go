@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +23,16 @@ import (
 	"guichet/kiosk/extract/extracttest"
 	"guichet/kiosk/pack"
 )
+
+// TestMain runs guichet-devsim's main instead of the tests when the test
+// binary is started as the command (GUICHET_DEVSIM_MAIN=1).
+func TestMain(m *testing.M) {
+	if os.Getenv("GUICHET_DEVSIM_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 type syncLog struct {
 	mu sync.Mutex
@@ -44,12 +56,7 @@ func (l *syncLog) String() string {
 // entries and the log.
 func devsimRun(t *testing.T, laser string) (string, map[string]string, *syncLog) {
 	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := openTempDir(t)
 	logs := &syncLog{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -67,6 +74,25 @@ func devsimRun(t *testing.T, laser string) (string, map[string]string, *syncLog)
 			t.Error("run did not return 10 s after its context ended")
 		}
 	})
+	return dir, devicesEnv(t, dir, done, logs), logs
+}
+
+// openTempDir is t.TempDir, opened to user nobody, as whom cups-pdf writes.
+func openTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// devicesEnv waits for DIR/devices.env and returns its entries, or fails
+// when devsim stops first.
+func devicesEnv(t *testing.T, dir string, stopped <-chan error, logs *syncLog) map[string]string {
+	t.Helper()
 	env := filepath.Join(dir, "devices.env")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -76,11 +102,11 @@ func devsimRun(t *testing.T, laser string) (string, map[string]string, *syncLog)
 				k, v, _ := strings.Cut(line, "=")
 				entries[k] = v
 			}
-			return dir, entries, logs
+			return entries
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("run returned %v before writing devices.env; log:\n%s", err, logs)
+		case err := <-stopped:
+			t.Fatalf("guichet-devsim stopped (%v) before writing devices.env; log:\n%s", err, logs)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -89,19 +115,40 @@ func devsimRun(t *testing.T, laser string) (string, map[string]string, *syncLog)
 	}
 }
 
-// TestLaserAcceptsAPDF prints the sample bulletin n°3 through the kiosk's
-// IPP driver to the queue and server devices.env names, finds the PDF in
-// DIR/laser, and checks that stopping devsim stops its cupsd and removes
-// its cups-pdf configuration from /etc/cups.
+// TestLaserAcceptsAPDF runs guichet-devsim -laser as a process, prints the
+// sample bulletin n°3 through the kiosk's IPP driver to the queue and server
+// devices.env names, finds the PDF in DIR/laser, and checks that SIGTERM,
+// as make run stops it, stops its cupsd and removes its cups-pdf
+// configuration from /etc/cups.
 func TestLaserAcceptsAPDF(t *testing.T) {
 	if err := cupsemu.Check(); err != nil && os.Getenv("CI") == "" {
 		t.Skip(err)
 	}
-	var dir, addr string
+	dir := openTempDir(t)
+	logs := &syncLog{}
+	cmd := exec.Command(os.Args[0], "-dir", dir, "-laser", "guichet-laser")
+	cmd.Env = append(os.Environ(), "GUICHET_DEVSIM_MAIN=1")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- cmd.Wait() }()
+	stop := func() error {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-stopped:
+			return err
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-stopped
+			t.Errorf("guichet-devsim still ran 10 s after SIGTERM; log:\n%s", logs)
+			return nil
+		}
+	}
+	var addr string
 	t.Run("prints", func(t *testing.T) {
-		var env map[string]string
-		var logs *syncLog
-		dir, env, logs = devsimRun(t, "guichet-laser")
+		env := devicesEnv(t, dir, stopped, logs)
 		addr = env["cups"]
 		if env["laser"] != "guichet-laser" || addr == "" {
 			t.Fatalf("devices.env = %q, want laser=guichet-laser and cups=HOST:PORT; log:\n%s", env, logs)
@@ -141,6 +188,9 @@ func TestLaserAcceptsAPDF(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
+	if err := stop(); err != nil {
+		t.Errorf("guichet-devsim after SIGTERM: %v; log:\n%s", err, logs)
+	}
 	if addr == "" {
 		return
 	}
