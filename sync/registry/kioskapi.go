@@ -28,6 +28,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(wire.PathProvisioned, only(http.MethodPost, s.busy(s.handleProvisioned)))
 	mux.Handle(wire.PathDecommissioned, only(http.MethodPost, s.busy(s.handleDecommissioned)))
 	s.clerkRoutes(mux)
+	s.rolloutRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, wire.CodeNotFound, "no such endpoint"))
 	})

@@ -54,7 +54,10 @@ type Config struct {
 	PollInterval  time.Duration // long-poll re-check of the store; default 2 s
 	DefaultWait   time.Duration // long-poll when the kiosk asks none; default 0 (answer at once)
 	TokenLifetime time.Duration // enrolment tokens; default 72 h
-	Settings      wire.Settings // initial settings sent at enrolment
+	// RolloutInterval is how often staged rollouts are moved on; default
+	// 15 s.
+	RolloutInterval time.Duration
+	Settings        wire.Settings // initial settings sent at enrolment
 }
 
 // Server is a registry. Create it with New.
@@ -92,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 	def(&cfg.RetryAfter, 5*time.Second)
 	def(&cfg.PollInterval, 2*time.Second)
 	def(&cfg.TokenLifetime, 72*time.Hour)
+	def(&cfg.RolloutInterval, 15*time.Second)
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 64
 	}
@@ -250,6 +254,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("registry listening", "addr", s.addr)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	go s.runRollouts(ctx, s.cfg.RolloutInterval)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("registry: %w", err)
