@@ -16,6 +16,7 @@ const (
 	KindBinary FileKind = "binary" // the kiosk program, installed as <release>/guichet
 	KindConfig FileKind = "config" // configuration, installed under its own name
 	KindData   FileKind = "data"   // reference data, installed under its own name
+	KindImage  FileKind = "image"  // a whole OS image (RAUC bundle), installed into the inactive slot
 )
 
 // BinaryName is the name of the kiosk program inside a release directory.
@@ -56,8 +57,8 @@ func (m ReleaseMeta) Validate() error {
 		return fmt.Errorf("update: release metadata without a release version")
 	case !m.MinUpgradeFrom.IsZero() && m.MinUpgradeFrom.Compare(m.Release) >= 0:
 		return fmt.Errorf("update: release %s can only upgrade from %s or later, which is not below it", m.Release, m.MinUpgradeFrom)
-	case m.Kind != KindBinary && m.Kind != KindConfig && m.Kind != KindData:
-		return fmt.Errorf("update: file kind %q is not binary, config or data", clip(string(m.Kind)))
+	case m.Kind != KindBinary && m.Kind != KindConfig && m.Kind != KindData && m.Kind != KindImage:
+		return fmt.Errorf("update: file kind %q is not binary, config, data or image", clip(string(m.Kind)))
 	case !fileNameRE.MatchString(m.Name):
 		return fmt.Errorf("update: file name %q is not a plain name ([A-Za-z0-9._-], at most 64)", clip(m.Name))
 	case m.Kind == KindBinary && m.Name != BinaryName:

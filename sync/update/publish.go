@@ -163,7 +163,7 @@ func Publish(dir string, k Keys, spec ReleaseSpec) error {
 	if err := os.MkdirAll(rdir, 0o755); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
-	binaries := 0
+	binaries, images := 0, 0
 	seen := map[string]bool{}
 	for _, f := range spec.Files {
 		name := f.Name
@@ -173,8 +173,11 @@ func Publish(dir string, k Keys, spec ReleaseSpec) error {
 				name = BinaryName
 			}
 		}
-		if f.Kind == KindBinary {
+		switch f.Kind {
+		case KindBinary:
 			binaries++
+		case KindImage:
+			images++
 		}
 		if seen[name] {
 			return fmt.Errorf("update: two files named %q in release %s", name, spec.Version)
@@ -201,8 +204,8 @@ func Publish(dir string, k Keys, spec ReleaseSpec) error {
 		tf.Path = tpath
 		targets.Signed.Targets[tpath] = tf
 	}
-	if binaries != 1 {
-		return fmt.Errorf("update: a release carries exactly one binary, this one %d", binaries)
+	if binaries != 1 || images > 1 {
+		return fmt.Errorf("update: a release carries exactly one binary and at most one OS image, this one %d and %d", binaries, images)
 	}
 	tb, err := signWith(targets, k[metadata.TARGETS])
 	if err != nil {

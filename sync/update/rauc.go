@@ -147,3 +147,21 @@ func (r *RAUC) property(ctx context.Context, name string) (string, error) {
 	s, _ := v.Value().(string)
 	return s, nil
 }
+
+// PrimaryBootname is the bootname ("A", "B") of the slot booted next.
+func (r *RAUC) PrimaryBootname(ctx context.Context) (string, error) {
+	p, err := r.Primary(ctx)
+	if err != nil {
+		return "", err
+	}
+	slots, err := r.Slots(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range slots {
+		if s.Name == p {
+			return s.Bootname, nil
+		}
+	}
+	return "", fmt.Errorf("update: rauc: primary slot %q is not among the slots", p)
+}

@@ -47,6 +47,10 @@ type Record struct {
 	CleanStop bool      `json:"clean_stop"`         // the updater stopped cleanly (SIGTERM) in State
 	Reason    string    `json:"reason,omitempty"`   // why the last attempt failed, or why a rollback began
 	Since     time.Time `json:"since"`              // when State was entered (kiosk clock)
+	// ImageSlot is the bootname of the OS slot an image release was
+	// installed into: probation expects to run there.
+	ImageSlot   string `json:"image_slot,omitempty"`
+	ImageBootID string `json:"image_boot_id,omitempty"` // the boot that installed it: probation waits for another
 }
 
 const maxRecord = 64 << 10
@@ -80,6 +84,8 @@ func (r Record) validate() error {
 		return fmt.Errorf("update: state %s with release %v", r.State, r.Release != nil)
 	case r.Attempts < 0 || r.Attempts > 1000 || r.Boots < 0 || r.Boots > 1000:
 		return fmt.Errorf("update: state %s with %d attempts and %d boots", r.State, r.Attempts, r.Boots)
+	case len(r.ImageSlot) > 64 || len(r.ImageBootID) > 64:
+		return fmt.Errorf("update: image slot name is %d bytes", len(r.ImageSlot))
 	case len(r.Reason) > 4096:
 		return fmt.Errorf("update: reason is %d bytes", len(r.Reason))
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,9 +43,16 @@ type Config struct {
 	// WatchFile, when set, is a file whose change makes an idle updater
 	// check at once (the announcement the kiosk writes).
 	WatchFile string
-	// ImageInstaller, when set, is told to mark the booted OS slot good
-	// after a release's probation passes (RAUC).
+	// ImageInstaller installs the OS image of a release that has one, and
+	// marks the booted OS slot good only after the probation passed (RAUC).
 	ImageInstaller ImageInstaller
+	// Reboot reboots the machine (systemctl reboot): after an OS image is
+	// installed, and to fall back from one. The updater is stopped cleanly
+	// by it and resumes in probation (or idle) on the next boot.
+	Reboot func(ctx context.Context) error
+	// BootID identifies the running boot (default: the kernel's
+	// /proc/sys/kernel/random/boot_id).
+	BootID func() string
 
 	Probation   time.Duration // how long the kiosk has to report healthy (default 3 min)
 	PollEvery   time.Duration // how often the repository is checked (default 15 min)
@@ -58,10 +66,14 @@ type Config struct {
 	OpenPartial func(name string, flag int, perm fs.FileMode) (PartialFile, error) // tests meet a full disk here
 }
 
-// ImageInstaller installs whole OS images into the inactive slot (RAUC).
+// ImageInstaller installs whole OS images into the inactive A/B slot; RAUC
+// implements it.
 type ImageInstaller interface {
 	Install(ctx context.Context, bundle string) error
 	MarkGood(ctx context.Context) error
+	MarkBadAndFallBack(ctx context.Context) error
+	PrimaryBootname(ctx context.Context) (string, error)
+	BootSlot(ctx context.Context) (string, error)
 }
 
 func (c *Config) defaults() {
@@ -82,6 +94,12 @@ func (c *Config) defaults() {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.BootID == nil {
+		c.BootID = func() string {
+			b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+			return strings.TrimSpace(string(b))
+		}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -350,6 +368,8 @@ func (u *Updater) Check(ctx context.Context) error {
 		why = fmt.Sprintf("release %s is below the committed %s: downgrade refused", rel.Version, r.Committed)
 	case !rel.MinUpgradeFrom.IsZero() && r.Committed.Compare(rel.MinUpgradeFrom) < 0:
 		why = fmt.Sprintf("release %s upgrades from %s or later; this kiosk runs %s: install the intermediate release first", rel.Version, rel.MinUpgradeFrom, versionOrFactory(r.Committed))
+	case hasImage(rel) && (u.cfg.ImageInstaller == nil || u.cfg.Reboot == nil):
+		why = fmt.Sprintf("release %s carries an OS image and this kiosk has no image installer (RAUC) configured", rel.Version)
 	case u.cfg.Announced != nil:
 		// Not refused, only not yet for this kiosk: no event, no blame.
 		if ok, w := u.cfg.Announced(rel.Version); !ok {
@@ -456,17 +476,38 @@ func (u *Updater) step(ctx context.Context, r Record) error {
 		if r.Attempts >= u.cfg.MaxAttempts {
 			return u.startRollback(r, fmt.Sprintf("activation of %s failed %d times: %s", rel.Version, r.Attempts, r.Reason))
 		}
-		if err := u.activate(ctx, r); err != nil {
+		r, err := u.activate(ctx, r)
+		if err != nil {
 			if _, err := u.fail(r, err); err != nil {
 				return err
 			}
 			return sleep(ctx, u.cfg.RetryAfter)
 		}
 		r.Boots++
-		_, err := u.move(r, Probation, nil, nil)
-		return err
+		if _, err := u.move(r, Probation, nil, nil); err != nil {
+			return err
+		}
+		if r.ImageSlot != "" {
+			return u.reboot(ctx, "to boot the new OS in slot "+r.ImageSlot)
+		}
+		return nil
 
 	case Probation:
+		if r.ImageSlot != "" {
+			if u.cfg.BootID() == r.ImageBootID {
+				return u.reboot(ctx, "to boot the new OS in slot "+r.ImageSlot) // not rebooted yet
+			}
+			slot, err := u.cfg.ImageInstaller.BootSlot(ctx)
+			if err != nil {
+				if _, err := u.fail(r, err); err != nil {
+					return err
+				}
+				return sleep(ctx, u.cfg.RetryAfter)
+			}
+			if slot != r.ImageSlot {
+				return u.startRollback(r, fmt.Sprintf("the OS of release %s in slot %s did not boot: the bootloader went back to slot %s", rel.Version, r.ImageSlot, slot))
+			}
+		}
 		if r.Boots > u.cfg.MaxBoots {
 			return u.startRollback(r, fmt.Sprintf("release %s did not pass its health check in %d starts (crash loop or power cuts during probation)", rel.Version, u.cfg.MaxBoots))
 		}
@@ -623,25 +664,53 @@ func (u *Updater) linkTarget(v Version) string {
 	return ReleasesDir + "/" + v.String()
 }
 
-func (u *Updater) activate(ctx context.Context, r Record) error {
+func hasImage(rel *Release) bool { _, ok := rel.Image(); return ok }
+
+// activate points current at the release and restarts the kiosk; for a
+// release with an OS image it first installs the image into the inactive
+// slot (the caller then reboots instead of restarting).
+func (u *Updater) activate(ctx context.Context, r Record) (Record, error) {
 	rel := r.Release
 	if _, err := os.Stat(filepath.Join(u.releaseDir(rel.Version), BinaryName)); err != nil {
-		return fmt.Errorf("update: release %s is not staged: %w", rel.Version, err)
+		return r, fmt.Errorf("update: release %s is not staged: %w", rel.Version, err)
+	}
+	if img, ok := rel.Image(); ok {
+		if err := u.cfg.ImageInstaller.Install(ctx, filepath.Join(u.releaseDir(rel.Version), img.Name)); err != nil {
+			return r, err
+		}
+		slot, err := u.cfg.ImageInstaller.PrimaryBootname(ctx)
+		if err != nil {
+			return r, err
+		}
+		r.ImageSlot, r.ImageBootID = slot, u.cfg.BootID()
+		u.failpoint("activate.image")
 	}
 	os.Remove(healthPath(filepath.Join(u.cfg.DataDir, HealthDir), rel.Version))
 	if err := u.setLink(PreviousLink, u.linkTarget(r.Committed)); err != nil {
-		return err
+		return r, err
 	}
 	u.failpoint("activate.previous")
 	if err := u.setLink(CurrentLink, u.linkTarget(rel.Version)); err != nil {
-		return err
+		return r, err
 	}
 	u.failpoint("activate.current")
+	if r.ImageSlot != "" {
+		return r, nil // the reboot starts the kiosk
+	}
 	if err := u.restart(ctx); err != nil {
-		return err
+		return r, err
 	}
 	u.failpoint("activate.restarted")
-	return nil
+	return r, nil
+}
+
+// reboot asks for a reboot and waits for it to stop the updater.
+func (u *Updater) reboot(ctx context.Context, why string) error {
+	u.cfg.Log.Info("update: rebooting", "why", why)
+	if err := u.cfg.Reboot(ctx); err != nil {
+		u.cfg.Log.Error("update: reboot failed", "err", err)
+	}
+	return sleep(ctx, u.cfg.RetryAfter)
 }
 
 func (u *Updater) restart(ctx context.Context) error {
@@ -692,12 +761,20 @@ func (u *Updater) commit(ctx context.Context, r Record) error {
 	rel := r.Release
 	if u.cfg.ImageInstaller != nil {
 		if err := u.cfg.ImageInstaller.MarkGood(ctx); err != nil {
-			u.cfg.Log.Warn("update: marking the OS slot good failed", "err", err)
+			if r.ImageSlot != "" {
+				// Not committed until RAUC knows: the bootloader would fall back.
+				if _, err := u.fail(r, err); err != nil {
+					return err
+				}
+				return sleep(ctx, u.cfg.RetryAfter)
+			}
+			u.cfg.Log.Warn("update: marking the booted OS slot good failed", "err", err)
 		}
 	}
 	from := r.Committed
 	r.Committed = rel.Version
 	r.Reason = ""
+	r.ImageSlot, r.ImageBootID = "", ""
 	if _, err := u.move(r, Idle, &Event{At: u.cfg.Clock().UTC(), Kind: "committed", Version: rel.Version, From: from}, nil); err != nil {
 		return err
 	}
@@ -760,10 +837,22 @@ func (u *Updater) rollback(ctx context.Context, r Record) error {
 	if err := u.setLink(PreviousLink, prev); err != nil {
 		return err
 	}
+	if r.ImageSlot != "" && u.cfg.ImageInstaller != nil {
+		// Still on the new OS: mark it bad, the old slot active, and reboot
+		// into it; the next boot resumes here, on the old slot.
+		if slot, err := u.cfg.ImageInstaller.BootSlot(ctx); err == nil && slot == r.ImageSlot {
+			if err := u.cfg.ImageInstaller.MarkBadAndFallBack(ctx); err != nil {
+				return err
+			}
+			u.failpoint("rollback.marked")
+			return u.reboot(ctx, "to fall back to the previous OS")
+		}
+	}
 	if err := u.restart(ctx); err != nil {
 		u.cfg.Log.Error("update: restarting the kiosk after the rollback failed", "err", err)
 	}
 	u.failpoint("rollback.restarted")
+	r.ImageSlot, r.ImageBootID = "", ""
 	_, err := u.move(r, Idle, &Event{At: u.cfg.Clock().UTC(), Kind: "rolled_back", Version: rel.Version, From: r.Committed, Reason: r.Reason}, nil)
 	return err
 }

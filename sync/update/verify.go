@@ -39,6 +39,16 @@ type File struct {
 	SHA256 string   `json:"sha256"` // hex
 }
 
+// Image is the release's OS image, if it has one.
+func (r Release) Image() (File, bool) {
+	for _, f := range r.Files {
+		if f.Kind == KindImage {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
 // Size is the sum of the release's file lengths.
 func (r Release) Size() int64 {
 	var n int64
@@ -52,7 +62,7 @@ func (r Release) validate() error {
 	if r.Version.IsZero() || len(r.Files) == 0 || len(r.Files) > MaxFiles {
 		return fmt.Errorf("update: release %q with %d files", r.Version, len(r.Files))
 	}
-	bin := 0
+	bin, img := 0, 0
 	for _, f := range r.Files {
 		if !fileNameRE.MatchString(f.Name) || f.Target != path.Join(r.Version.String(), f.Name) ||
 			f.Length < 0 || f.Length > MaxFileSize || len(f.SHA256) != 64 {
@@ -61,12 +71,15 @@ func (r Release) validate() error {
 		if _, err := hex.DecodeString(f.SHA256); err != nil {
 			return fmt.Errorf("update: release %s: file %q hash is not hex", r.Version, clip(f.Name))
 		}
-		if f.Kind == KindBinary {
+		switch f.Kind {
+		case KindBinary:
 			bin++
+		case KindImage:
+			img++
 		}
 	}
-	if bin != 1 {
-		return fmt.Errorf("update: release %s has %d binaries, want 1", r.Version, bin)
+	if bin != 1 || img > 1 {
+		return fmt.Errorf("update: release %s has %d binaries and %d OS images, want 1 and at most 1", r.Version, bin, img)
 	}
 	return nil
 }

@@ -222,3 +222,11 @@ func (m fakeMethods) GetSlotStatus() ([]struct {
 	}
 	return out, nil
 }
+
+// MarkPrimaryBad is what the bootloader does when the primary slot fails
+// to boot as many times as it may try: the next Reboot falls back.
+func (f *FakeRAUC) MarkPrimaryBad() {
+	f.mu.Lock()
+	f.slots[f.primary].bootStatus = "bad"
+	f.mu.Unlock()
+}
