@@ -35,6 +35,7 @@ type KioskStatus struct {
 	OldestEntry time.Duration // as of its last telemetry
 	CertExpiry  time.Time
 	ServiceMode bool
+	Update      *wire.UpdateState // the updater's state, when it reports one
 }
 
 // Alert is something operations should act on.
@@ -66,7 +67,7 @@ func Fleet(ks []store.Kiosk, now time.Time, th Thresholds) []KioskStatus {
 		s := KioskStatus{ID: k.ID, Serial: k.Serial, Court: k.Court, Version: k.SoftwareVersion, LastSeen: k.LastSeen, Revoked: !k.RevokedAt.IsZero()}
 		s.Online = !s.Revoked && now.Sub(k.LastSeen) <= th.OfflineAfter
 		if t := k.Telemetry; t != nil {
-			s.Reported = true
+			s.Reported, s.Update = true, t.Update
 			for _, p := range t.Paper {
 				if s.Paper == "" || paperRank[p.Level] > paperRank[s.Paper] {
 					s.Paper = p.Level

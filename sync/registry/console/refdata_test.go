@@ -118,3 +118,33 @@ func TestEnrolmentTicket(t *testing.T) {
 		t.Error("the ticket is not audited")
 	}
 }
+
+func TestRolloutsPage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	amina := e.signedIn(operator)
+	amina.get("/rollouts")
+	if status, body := amina.post("/rollouts", url.Values{"version": {"1.4.2"}, "pilots": {"nowhere-01"}, "shares": {"100"}, "threshold": {"5"}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "nowhere-01") {
+		t.Errorf("a rollout to an unknown pilot = %d\n%s", status, body)
+	}
+	status, body := amina.post("/rollouts", url.Values{"version": {"1.4.2"}, "pilots": {"ma-casa-01"}, "shares": {"50, 100"}, "threshold": {"10"}})
+	if status != http.StatusCreated || !strings.Contains(body, "1 borne(s) à la première étape") || !strings.Contains(body, "seuil d'échec 10 %") {
+		t.Fatalf("start = %d\n%s", status, body)
+	}
+	rs, _ := e.reg.Store().Rollouts(context.Background())
+	if len(rs) != 1 || len(rs[0].Stages) != 3 || rs[0].Stages[0].Kiosks[0] != "ma-casa-01" || rs[0].Stages[2].Percent != 100 {
+		t.Fatalf("stored rollouts %+v", rs)
+	}
+	if status, body := amina.post("/rollouts/"+rs[0].ID+"/pause", nil); status != http.StatusOK || !strings.Contains(body, "suspendu") {
+		t.Errorf("pause = %d\n%s", status, body)
+	}
+	if status, _ := amina.post("/rollouts/"+rs[0].ID+"/pause", nil); status != http.StatusConflict {
+		t.Errorf("pause twice = %d, want 409", status)
+	}
+	omar := e.signedIn(viewer)
+	if status, body := omar.get("/rollouts"); status != http.StatusOK || !strings.Contains(body, "1.4.2") || strings.Contains(body, "Lancer un déploiement") {
+		t.Errorf("a viewer's rollouts page = %d", status)
+	}
+	if !e.audited(operator, "rollout.pause", rs[0].ID) {
+		t.Error("the pause is not audited")
+	}
+}
