@@ -110,6 +110,25 @@ func waitState(t *testing.T, u *Updater, want State) Status {
 	}
 }
 
+// waitFor waits until the updater, still waiting, says it waits for want.
+func waitFor(t *testing.T, u *Updater, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s, _ := u.Status()
+		if s.State != Waiting {
+			t.Fatalf("state %s, want waiting for %q", s.State, want)
+		}
+		if strings.Contains(s.WaitingFor, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %q, want %q", s.WaitingFor, want)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 func writeSession(t *testing.T, data string, s SessionState) {
 	b, _ := EncodeSessionState(s)
 	if err := writeFileAtomic(filepath.Join(data, SessionFile), b, 0o644); err != nil {
@@ -132,23 +151,17 @@ func TestActivationWaitsForTheWindowAndTheSession(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- u.Run(ctx, true) }()
 
-	s := waitState(t, u, Waiting)
-	time.Sleep(20 * time.Millisecond)
-	if s, _ = u.Status(); s.WaitingFor != "a citizen session is active" {
-		t.Fatalf("waiting for %q, want the session", s.WaitingFor)
-	}
+	waitState(t, u, Waiting)
+	waitFor(t, u, "a citizen session is active")
 	writeSession(t, data, SessionState{SessionActive: false, ChangedAt: clock.now()})
-	time.Sleep(20 * time.Millisecond)
-	if s, _ = u.Status(); s.State != Waiting || !strings.Contains(s.WaitingFor, "outside the maintenance window") {
-		t.Fatalf("state %s waiting for %q, want the window", s.State, s.WaitingFor)
-	}
+	waitFor(t, u, "outside the maintenance window")
 	// The kiosk's own window (from its configuration) wins over the default.
 	writeSession(t, data, SessionState{ChangedAt: clock.now(), Window: &Window{Start: "21:00", End: "23:00"}})
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	cancel()
-	if s, _ = u.Status(); s.State != Idle || s.Committed != "1.1.0" {
+	if s, _ := u.Status(); s.State != Idle || s.Committed != "1.1.0" {
 		t.Fatalf("after the window opened: %+v", s)
 	}
 }
