@@ -12,8 +12,8 @@
 // Fail points for crash tests: GUICHET_UPDATER_FAILPOINT=name[,name…] makes
 // the process SIGKILL itself when it reaches a named point (a state's
 // "<state>.enter", "download.half", "download.complete", "stage.renamed",
-// "activate.previous", "activate.current", "activate.restarted",
-// "probation.healthy", "commit.done", "rollback.current",
+// "activate.image", "activate.previous", "activate.current", "activate.restarted",
+// "probation.healthy", "commit.done", "rollback.current", "rollback.marked",
 // "rollback.restarted").
 package main
 
@@ -36,6 +36,8 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // maintenance windows name their zone; the image need not ship tzdata
+
+	"github.com/godbus/dbus/v5"
 
 	"guichet/sync/client"
 	"guichet/sync/update"
@@ -123,6 +125,8 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 	retry := fs.Duration("retry-after", 30*time.Second, "pause after a failed attempt")
 	maxAttempts := fs.Int("max-attempts", 5, "failures (crashes included) of one state before giving up")
 	maxBoots := fs.Int("max-boots", 3, "probation starts before a rollback")
+	rauc := fs.Bool("rauc", false, "releases may carry a whole OS image: install it with RAUC over the system D-Bus, mark the slot good after probation")
+	rebootCmd := fs.String("reboot", "systemctl reboot", "shell command that reboots the kiosk (after an OS image is installed, or to fall back from one)")
 	staged := fs.Bool("staged", true, "install a published release only when the registry announced it to this kiosk (<data>/update/announcement.json) or a USB stick brings it")
 	once := fs.Bool("once", false, "check once, carry a release found to committed or rolled back, and exit")
 	if err := fs.Parse(args); err != nil {
@@ -148,6 +152,22 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 		cfg.Restart = func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
+			out, err := exec.CommandContext(ctx, "/bin/sh", "-c", cmdline).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("%s: %v: %s", cmdline, err, strings.TrimSpace(string(out)))
+			}
+			return nil
+		}
+	}
+	if *rauc {
+		conn, err := dbus.ConnectSystemBus()
+		if err != nil {
+			return fmt.Errorf("connecting to the system D-Bus for RAUC: %w", err)
+		}
+		defer conn.Close()
+		cfg.ImageInstaller = update.NewRAUC(conn)
+		cmdline := *rebootCmd
+		cfg.Reboot = func(ctx context.Context) error {
 			out, err := exec.CommandContext(ctx, "/bin/sh", "-c", cmdline).CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("%s: %v: %s", cmdline, err, strings.TrimSpace(string(out)))

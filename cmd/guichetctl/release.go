@@ -30,7 +30,7 @@ commands:
   init -keys DIR -repo DIR     start a repository; REPO/metadata/root.json is the
                                root of trust to pin on kiosks at provisioning
   publish -keys DIR -repo DIR -version V -binary FILE [-config FILE]... [-data FILE]...
-          [-min-from V] [-activate-by TIME] [-notes TEXT]
+          [-image BUNDLE] [-min-from V] [-activate-by TIME] [-notes TEXT]
                                sign a release; kiosks activate it in their maintenance
                                window, or at once (between sessions) after -activate-by
   timestamp -keys DIR -repo DIR
@@ -95,6 +95,7 @@ func runRelease(ctx context.Context, c *cli, args []string) error {
 		version := fs.String("version", "", "release version MAJOR.MINOR.PATCH, above the last published")
 		minFrom := fs.String("min-from", "", "oldest committed version that may install this release")
 		binary := fs.String("binary", "", "the kiosk binary")
+		image := fs.String("image", "", "a whole OS image (RAUC bundle) installed into the inactive slot, for kiosks run with guichet-updater -rauc")
 		var configs, datas multiFlag
 		fs.Var(&configs, "config", "a configuration file (repeatable)")
 		fs.Var(&datas, "data", "a reference data file (repeatable)")
@@ -126,6 +127,9 @@ func runRelease(ctx context.Context, c *cli, args []string) error {
 		}
 		for _, f := range datas {
 			spec.Files = append(spec.Files, update.ReleaseFile{Source: f, Kind: update.KindData})
+		}
+		if *image != "" {
+			spec.Files = append(spec.Files, update.ReleaseFile{Source: *image, Kind: update.KindImage})
 		}
 		k, err := update.LoadKeys(*keys)
 		if err != nil {

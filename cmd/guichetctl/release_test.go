@@ -19,6 +19,8 @@ func TestReleaseLifeCycle(t *testing.T) {
 	os.WriteFile(bin, []byte("\x7fELF kiosk 1.4.0"), 0o755)
 	os.WriteFile(cfg, []byte(`{"profile":"80mm"}`), 0o644)
 	os.WriteFile(courts, []byte(`{"courts":[]}`), 0o644)
+	bundle := filepath.Join(dir, "guichet-os.raucb")
+	os.WriteFile(bundle, []byte("squashfs of the OS"), 0o644)
 	root := filepath.Join(repo, "metadata", "root.json")
 
 	steps := []struct {
@@ -32,9 +34,10 @@ func TestReleaseLifeCycle(t *testing.T) {
 		{[]string{"release", "publish", "-keys", keys, "-repo", repo, "-version", "1.4.0"}, 2, "-binary required"},
 		{[]string{"release", "publish", "-keys", keys, "-repo", repo, "-version", "v1.4", "-binary", bin}, 2, "not MAJOR.MINOR.PATCH"},
 		{[]string{"release", "publish", "-keys", keys, "-repo", repo, "-version", "1.4.0", "-min-from", "1.2.0", "-binary", bin,
-			"-config", cfg, "-data", courts, "-activate-by", "2026-12-01T02:00:00Z", "-notes", "printer fix"}, 0, "release 1.4.0 published"},
+			"-config", cfg, "-data", courts, "-image", bundle, "-activate-by", "2026-12-01T02:00:00Z", "-notes", "printer fix"}, 0, "release 1.4.0 published"},
 		{[]string{"release", "publish", "-keys", keys, "-repo", repo, "-version", "1.3.9", "-binary", bin}, 1, "not above 1.4.0"},
 		{[]string{"release", "verify", "-repo", repo, "-root", root}, 0, "release 1.4.0 (upgrades from 1.2.0 or later)"},
+		{[]string{"release", "verify", "-repo", repo, "-root", root}, 0, "image   guichet-os.raucb"},
 		{[]string{"release", "timestamp", "-keys", keys, "-repo", repo}, 0, "timestamp re-signed"},
 		{[]string{"release", "keygen", "-keys", newKeys}, 0, ""},
 		{[]string{"release", "rotate", "-keys", keys, "-new-keys", newKeys, "-repo", repo}, 0, "root rotated"},
