@@ -340,12 +340,18 @@ func (u *Updater) Check(ctx context.Context) error {
 	}
 	res, err := u.trust.Refresh(ctx, u.cfg.Source, u.now())
 	if err != nil {
-		u.db.Update(func(tx *bolt.Tx) error {
-			return addEvent(tx, Event{At: u.cfg.Clock().UTC(), Kind: "refused", From: r.Committed, Reason: err.Error()})
-		})
-		r.Reason = err.Error()
-		u.db.Update(func(tx *bolt.Tx) error { return putRecord(tx, r) })
-		u.writeStatus()
+		if r.Reason != err.Error() { // the same refusal at every poll is one event
+			u.db.Update(func(tx *bolt.Tx) error {
+				if errors.Is(err, ErrRefused) {
+					if err := addEvent(tx, Event{At: u.cfg.Clock().UTC(), Kind: "refused", From: r.Committed, Reason: err.Error()}); err != nil {
+						return err
+					}
+				}
+				r.Reason = err.Error()
+				return putRecord(tx, r)
+			})
+			u.writeStatus()
+		}
 		return err
 	}
 	if err := u.db.Update(func(tx *bolt.Tx) error { return raiseClock(tx, res.TrustedTime) }); err != nil {

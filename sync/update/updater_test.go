@@ -3,6 +3,7 @@ package update
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -382,3 +383,30 @@ func TestDatabaseConsistent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An unreachable repository is not a refusal; a refusal seen at every poll
+// is recorded once.
+func TestCheckRecordsRefusalsOnce(t *testing.T) {
+	repo := newTestRepo(t, ut0)
+	repo.publish(t, "1.1.0", "", []byte("kiosk"), ut0, nil)
+	data := t.TempDir()
+	src := &switchSource{Source: HTTPSource{BaseURL: "http://127.0.0.1:1/v1/updates"}}
+	u := openTest(t, Config{DataDir: data, FactoryVersion: Version{1, 0, 0}, Source: src, Clock: func() time.Time { return ut0.Add(30 * 24 * time.Hour) }}, repo.root(t))
+	defer u.Close()
+	err := u.Check(context.Background())
+	if err == nil || errors.Is(err, ErrRefused) {
+		t.Fatalf("unreachable: Check = %v, want an error that is not a refusal", err)
+	}
+	src.Source = DirSource(repo.dir) // reachable, but the timestamp expired 23 days ago
+	for range 3 {
+		if err := u.Check(context.Background()); !errors.Is(err, ErrRefused) {
+			t.Fatalf("expired: Check = %v, want a refusal", err)
+		}
+	}
+	s, _ := u.Status()
+	if len(s.History) != 1 || s.History[0].Kind != "refused" || !strings.Contains(s.History[0].Reason, "expired") {
+		t.Fatalf("history %+v, want one refusal for the expired timestamp", s.History)
+	}
+}
+
+type switchSource struct{ Source }

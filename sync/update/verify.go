@@ -128,8 +128,13 @@ type RefreshResult struct {
 // verified against the trusted one before it; the new metadata is kept in
 // Dir. It returns the release targets.json lists. Every refusal says why in
 // a sentence (unknown key, bad signature, expired, rolled back, mixed).
-func (t Trust) Refresh(ctx context.Context, src Source, now time.Time) (RefreshResult, error) {
-	var out RefreshResult
+func (t Trust) Refresh(ctx context.Context, src Source, now time.Time) (out RefreshResult, err error) {
+	defer func() {
+		var f fetchError
+		if err != nil && !errors.As(err, &f) {
+			err = refusal{err}
+		}
+	}()
 	rootData, err := readFileCapped(filepath.Join(t.Dir, "root.json"), maxRootSize)
 	if err != nil {
 		return out, fmt.Errorf("update: no root of trust pinned in %s (provision the kiosk): %w", t.Dir, err)
@@ -231,15 +236,34 @@ func capLen(n int64) int64 {
 	return n
 }
 
+// ErrRefused marks a refresh error that is a refusal of what the
+// repository served (signature, version, expiry, hash), as opposed to a
+// repository that could not be reached.
+var ErrRefused = errors.New("update: refused")
+
+type refusal struct{ err error }
+
+func (r refusal) Error() string   { return r.err.Error() }
+func (r refusal) Unwrap() []error { return []error{r.err, ErrRefused} }
+
+// fetchError is a repository that could not be read.
+type fetchError struct{ err error }
+
+func (f fetchError) Error() string { return f.err.Error() }
+func (f fetchError) Unwrap() error { return f.err }
+
 func fetchMeta(ctx context.Context, src Source, name string, max int64) ([]byte, error) {
 	b, err := src.Open(ctx, MetadataDir+"/"+name, 0)
 	if err != nil {
-		return nil, err
+		if errors.Is(err, ErrNotFound) {
+			return nil, err // the root chain ends; a missing timestamp is refused below
+		}
+		return nil, fetchError{err}
 	}
 	defer b.Close()
 	data, err := io.ReadAll(io.LimitReader(b, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("update: reading %s from %s: %w", name, src, err)
+		return nil, fetchError{fmt.Errorf("update: reading %s from %s: %w", name, src, err)}
 	}
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("update: %s from %s is over %d bytes: refused", name, src, max)

@@ -3,6 +3,7 @@ package update_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,8 +125,8 @@ func TestRefreshRefuses(t *testing.T) {
 			tr := kioskTrust(t, repo.Root())
 			src, now := tt.setup(t, repo, tr)
 			_, err := tr.Refresh(context.Background(), src, now)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Refresh = %v, want an error containing %q", err, tt.want)
+			if !errors.Is(err, update.ErrRefused) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Refresh = %v, want a refusal containing %q", err, tt.want)
 			}
 		})
 	}
