@@ -132,6 +132,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	poll := fs.Duration("poll", 2*time.Second, "long-poll re-check of the store (changes made by other processes)")
 	conAddr := fs.String("console", console.DefaultAddr, `web console listen address ("" for none)`)
 	conHTTP := fs.Bool("console-http", false, "serve the console over plain HTTP (loopback addresses only)")
+	updates := fs.String("updates", "", "update repository served to kiosks under /v1/updates/ (as guichetctl release writes it)")
+	public := fs.String("public-url", "", "the address kiosks reach this registry at, written into enrolment tickets (default https:// and -addr)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -145,7 +147,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, log *slog.Lo
 	if st != nil {
 		defer st.Close()
 	}
-	srv, err := registry.New(registry.Config{Dir: *dir, Addr: *addr, Store: st, Logger: log, CertLifetime: *lifetime, MaxInFlight: *inflight, PollInterval: *poll})
+	srv, err := registry.New(registry.Config{Dir: *dir, Addr: *addr, Store: st, Logger: log, CertLifetime: *lifetime, MaxInFlight: *inflight, PollInterval: *poll,
+		UpdatesDir: *updates, PublicURL: *public})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(wire.PathDecommissioned, only(http.MethodPost, s.busy(s.handleDecommissioned)))
 	s.clerkRoutes(mux)
 	s.rolloutRoutes(mux)
+	if s.cfg.UpdatesDir != "" {
+		mux.Handle(PathUpdates, s.updatesHandler())
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, wire.CodeNotFound, "no such endpoint"))
 	})

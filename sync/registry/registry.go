@@ -54,6 +54,9 @@ type Config struct {
 	PollInterval  time.Duration // long-poll re-check of the store; default 2 s
 	DefaultWait   time.Duration // long-poll when the kiosk asks none; default 0 (answer at once)
 	TokenLifetime time.Duration // enrolment tokens; default 72 h
+	// UpdatesDir is the update repository served to kiosks under
+	// PathUpdates (as `guichetctl release` writes it); "" serves none.
+	UpdatesDir string
 	// RolloutInterval is how often staged rollouts are moved on; default
 	// 15 s.
 	RolloutInterval time.Duration

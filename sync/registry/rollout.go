@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"guichet/sync/registry/store"
+	"guichet/sync/update"
 	"guichet/sync/wire"
 )
 
@@ -25,17 +26,9 @@ import (
 // kiosks offered the release that have not installed it yet are told to
 // let it go. Operators pause, resume and abort.
 
-// DocUpdate names the signed update announcement.
+// DocUpdate names the signed update announcement; its payload is an
+// update.Announcement (a zero release withdraws the offer).
 const DocUpdate = "update"
-
-// Announcement is the payload of the "update" document: the release a
-// kiosk may install, or withdraws one.
-type Announcement struct {
-	Version   string    `json:"version"`
-	Rollout   string    `json:"rollout"`
-	Deadline  time.Time `json:"deadline,omitzero"` // activate outside the maintenance window after this
-	Withdrawn bool      `json:"withdrawn,omitempty"`
-}
 
 // RolloutSpec is what an operator asks a rollout for.
 type RolloutSpec struct {
@@ -56,9 +49,11 @@ func rolloutErr(format string, a ...any) error {
 
 // StartRollout starts a rollout of a release; one runs at a time.
 func (s *Server) StartRollout(ctx context.Context, operator string, spec RolloutSpec) (store.Rollout, error) {
-	if spec.Version == "" || len(spec.Version) > wire.MaxName || strings.ContainsAny(spec.Version, " /\n") {
-		return store.Rollout{}, rolloutErr("the version %q is not valid", spec.Version)
+	v, err := update.ParseVersion(spec.Version)
+	if err != nil {
+		return store.Rollout{}, rolloutErr("the version %q is not a release version (MAJOR.MINOR.PATCH)", spec.Version)
 	}
+	spec.Version = v.String()
 	if len(spec.Stages) == 0 || len(spec.Stages) > 10 {
 		return store.Rollout{}, rolloutErr("give 1 to 10 stages")
 	}
@@ -339,7 +334,15 @@ func (s *Server) announce(ctx context.Context, r store.Rollout, kiosks []string,
 	if len(kiosks) == 0 {
 		return nil
 	}
-	payload, err := json.Marshal(Announcement{Version: r.Version, Rollout: r.ID, Deadline: r.Deadline, Withdrawn: withdrawn})
+	a := update.Announcement{Rollout: r.ID, ActivateBy: r.Deadline, Issued: s.now()}
+	if !withdrawn {
+		v, err := update.ParseVersion(r.Version)
+		if err != nil {
+			return err
+		}
+		a.Release, a.Stage = v, r.Stage
+	}
+	payload, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
@@ -452,4 +455,22 @@ func (s *Server) rolloutAnswer(w http.ResponseWriter, status int, ro store.Rollo
 	default:
 		writeJSON(w, status, ro)
 	}
+}
+
+// PathUpdates is where the registry serves the update repository (TUF
+// metadata and release files, update.NewRepositoryHandler) to enrolled
+// kiosks, with ranges for resumable downloads.
+const PathUpdates = "/v1/updates/"
+
+// updatesHandler serves Config.UpdatesDir to kiosks with a valid
+// certificate.
+func (s *Server) updatesHandler() http.Handler {
+	repo := http.StripPrefix(strings.TrimSuffix(PathUpdates, "/"), update.NewRepositoryHandler(s.cfg.UpdatesDir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, p := s.kiosk(r); p != nil {
+			writeProblem(w, p)
+			return
+		}
+		repo.ServeHTTP(w, r)
+	})
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"guichet/sync/registry/store"
 	"guichet/sync/registry/store/storetest"
+	"guichet/sync/update"
 	"guichet/sync/wire"
 )
 
@@ -27,13 +31,13 @@ func report(t *testing.T, s store.Store, id, running string, u *wire.UpdateState
 
 // announcements returns the update announcements in a kiosk's feed,
 // checked against the registry's document key.
-func announcements(t *testing.T, e *env, id string) []Announcement {
+func announcements(t *testing.T, e *env, id string) []update.Announcement {
 	t.Helper()
 	chs, _, err := e.srv.Store().Changes(context.Background(), id, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []Announcement
+	var out []update.Announcement
 	for _, c := range chs {
 		if c.Kind != wire.ChangeUpdateManifest {
 			continue
@@ -41,8 +45,8 @@ func announcements(t *testing.T, e *env, id string) []Announcement {
 		if c.Document.Name != DocUpdate || !c.Document.Verify(e.srv.DocumentKeys()[c.Document.KeyID]) {
 			t.Fatalf("%s: announcement %s does not verify", id, c.Document.Name)
 		}
-		var a Announcement
-		if err := json.Unmarshal(c.Document.Payload, &a); err != nil {
+		a, err := update.DecodeAnnouncement(c.Document.Payload)
+		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, a)
@@ -77,7 +81,7 @@ func TestRolloutHaltsOnFailures(t *testing.T) {
 	if len(r.Offered) != 1 || r.Stage != 0 {
 		t.Fatalf("after start: stage %d, %d offered, want the pilot alone", r.Stage, len(r.Offered))
 	}
-	if a := announcements(t, e, ids[0]); len(a) != 1 || a[0].Version != "1.4.2" || a[0].Withdrawn {
+	if a := announcements(t, e, ids[0]); len(a) != 1 || a[0].Release.String() != "1.4.2" || a[0].Stage != 0 {
 		t.Fatalf("the pilot's announcements: %+v", a)
 	}
 	if _, err := e.srv.StartRollout(ctx, operator, RolloutSpec{Version: "1.4.3", Stages: []store.RolloutStage{{Percent: 100}}}); err == nil {
@@ -140,7 +144,7 @@ func TestRolloutHaltsOnFailures(t *testing.T) {
 	}
 	withdrawn := func(id string) bool {
 		for _, a := range announcements(t, e, id) {
-			if a.Withdrawn {
+			if a.Release.IsZero() {
 				return true
 			}
 		}
@@ -215,7 +219,7 @@ func TestRolloutPauseAndFinish(t *testing.T) {
 		t.Fatalf("rollout %s with %d offered, want done with %d", got.State, len(got.Offered), len(ids))
 	}
 	a := announcements(t, e, ids[0])
-	if len(a) != 1 || !a[0].Deadline.Equal(t0.Add(48*time.Hour)) {
+	if len(a) != 1 || !a[0].ActivateBy.Equal(t0.Add(48*time.Hour)) {
 		t.Errorf("announcement %+v, want one with the hard deadline", a)
 	}
 }
@@ -242,4 +246,34 @@ func (e *env) audited(actor, action string) bool {
 		}
 	}
 	return false
+}
+
+func TestUpdatesServedToKiosks(t *testing.T) {
+	repo := t.TempDir()
+	os.MkdirAll(filepath.Join(repo, "metadata"), 0o755)
+	os.MkdirAll(filepath.Join(repo, "targets", "1.4.2"), 0o755)
+	os.WriteFile(filepath.Join(repo, "metadata", "timestamp.json"), []byte(`{"signed":{}}`), 0o644)
+	os.WriteFile(filepath.Join(repo, "targets", "1.4.2", "guichet"), []byte("0123456789"), 0o644)
+	e := newEnv(t, envOptions{cfg: func(c *Config) { c.UpdatesDir = repo }})
+	k := e.enrol("ma-casa-01", "tpi-casablanca")
+	if status, body := get(t, k.client, k.base+PathUpdates+"metadata/timestamp.json"); status != http.StatusOK || string(body) != `{"signed":{}}` {
+		t.Errorf("timestamp.json = %d %s", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, k.base+PathUpdates+"targets/1.4.2/guichet", nil)
+	req.Header.Set("Range", "bytes=4-")
+	resp, err := k.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || string(b) != "456789" {
+		t.Errorf("ranged target = %d %q, want 206 \"456789\"", resp.StatusCode, b)
+	}
+	if status, _ := get(t, e.anonymous(), e.http.URL+PathUpdates+"metadata/timestamp.json"); status != http.StatusUnauthorized {
+		t.Errorf("without a kiosk certificate = %d, want 401", status)
+	}
+	if status, _ := get(t, k.client, k.base+PathUpdates+"../registry.db"); status != http.StatusNotFound {
+		t.Errorf("a path out of the repository = %d, want 404", status)
+	}
 }
