@@ -105,3 +105,29 @@ func eventReasons(s update.Status) string {
 	}
 	return b.String()
 }
+
+// A connection cut every 64 KiB makes progress at every attempt: the
+// release is not given up after MaxAttempts, and no byte is fetched twice.
+func TestPoorNetworkIsNotAFailingRelease(t *testing.T) {
+	repo, _ := bigRelease(t, 512<<10)
+	srv := updatetest.NewServer(t, repo.Dir)
+	srv.SetFaults(updatetest.Faults{CutAfter: 64 << 10})
+	data := t.TempDir()
+	u, err := update.Open(update.Config{DataDir: data, FactoryVersion: update.Version{Major: 1}, Source: update.HTTPSource{BaseURL: srv.URL},
+		Clock: func() time.Time { return t0 }, Restart: updatetest.HealthyKiosk(data), RetryAfter: time.Millisecond, MaxAttempts: 2,
+		Window: update.Window{Start: "09:00", End: "11:00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	u.Pin(repo.Root())
+	if err := u.Run(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := u.Status(); s.Committed != "1.1.0" {
+		t.Fatalf("after 8 cuts with MaxAttempts 2: %+v", s)
+	}
+	if srv.Sent() != 512<<10 {
+		t.Errorf("sent %d bytes for a %d-byte release", srv.Sent(), 512<<10)
+	}
+}

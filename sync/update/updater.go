@@ -427,9 +427,13 @@ func (u *Updater) step(ctx context.Context, r Record) error {
 		if r.Attempts >= u.cfg.MaxAttempts {
 			return u.abandon(r, fmt.Sprintf("download of %s failed %d times: %s", rel.Version, r.Attempts, r.Reason))
 		}
+		before := u.held(rel)
 		if err := u.download(ctx, rel); err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if u.held(rel) > before {
+				r.Attempts-- // progress was made: a poor network is not a failing release
 			}
 			if _, err := u.fail(r, err); err != nil {
 				return err
@@ -545,8 +549,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // later check.
 func (u *Updater) abandon(r Record, why string) error {
 	rel := r.Release
-	os.RemoveAll(u.incoming(rel.Version))
-	r.Reason = why
+	r.Reason = why // what was downloaded stays, for the next attempt to resume
 	_, err := u.move(r, Idle, &Event{At: u.cfg.Clock().UTC(), Kind: "abandoned", Version: rel.Version, From: r.Committed, Reason: why}, nil)
 	return err
 }
@@ -605,19 +608,18 @@ func (u *Updater) stage(rel *Release) error {
 			return fmt.Errorf("update: %w", err)
 		}
 	}
-	if src == final {
-		return nil
+	if src != final {
+		if err := syncDir(src); err != nil {
+			return err
+		}
+		if err := os.Rename(src, final); err != nil {
+			return fmt.Errorf("update: staging %s: %w", rel.Version, err)
+		}
+		if err := syncDir(filepath.Dir(final)); err != nil {
+			return err
+		}
+		u.failpoint("stage.renamed")
 	}
-	if err := syncDir(src); err != nil {
-		return err
-	}
-	if err := os.Rename(src, final); err != nil {
-		return fmt.Errorf("update: staging %s: %w", rel.Version, err)
-	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
-		return err
-	}
-	u.failpoint("stage.renamed")
 	return os.Chmod(final, 0o555)
 }
 
@@ -859,8 +861,15 @@ func (u *Updater) rollback(ctx context.Context, r Record) error {
 	}
 	u.failpoint("rollback.restarted")
 	r.ImageSlot, r.ImageBootID = "", ""
-	_, err := u.move(r, Idle, &Event{At: u.cfg.Clock().UTC(), Kind: "rolled_back", Version: rel.Version, From: r.Committed, Reason: r.Reason}, nil)
-	return err
+	if _, err := u.move(r, Idle, &Event{At: u.cfg.Clock().UTC(), Kind: "rolled_back", Version: rel.Version, From: r.Committed, Reason: r.Reason}, nil); err != nil {
+		return err
+	}
+	// The failed release is never installed again: free its space.
+	if t, _ := os.Readlink(filepath.Join(u.cfg.DataDir, PreviousLink)); t != ReleasesDir+"/"+rel.Version.String() {
+		makeWritable(u.releaseDir(rel.Version))
+		os.RemoveAll(u.releaseDir(rel.Version))
+	}
+	return nil
 }
 
 // Status is what the technician screen, the console and telemetry show.
