@@ -141,8 +141,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 
 	// The sync client runs once the kiosk is enrolled (kiosk-identity.pem).
 	link := &syncLink{}
+	upd := newUpdateLink(st, log)
+	go upd.run(ctx, 5*time.Second)
 	if _, err := client.LoadIdentity(cfg.data); err == nil {
-		if link, err = startSync(ctx, cfg.data, st, ps, log); err != nil {
+		if link, err = startSync(ctx, cfg.data, st, readingsWithUpdate(ps, upd), log); err != nil {
 			return err
 		}
 	} else {

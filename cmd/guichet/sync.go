@@ -15,8 +15,8 @@ import (
 // kiosk that is not enrolled.
 type syncLink struct{ c *client.Client }
 
-func startSync(ctx context.Context, data string, st *store.Store, ps *peripherals, log *slog.Logger) (*syncLink, error) {
-	c, err := client.New(client.Config{Dir: data, Store: st, SoftwareVersion: version, Readings: ps.readings, Logger: log.With("part", "sync")})
+func startSync(ctx context.Context, data string, st *store.Store, readings func() client.Readings, log *slog.Logger) (*syncLink, error) {
+	c, err := client.New(client.Config{Dir: data, Store: st, SoftwareVersion: version, Readings: readings, Logger: log.With("part", "sync")})
 	if err != nil {
 		return nil, err
 	}

@@ -40,10 +40,11 @@ var _ Store = (*store.Store)(nil)
 
 // Readings are what the kiosk's main knows of its devices, for telemetry.
 type Readings struct {
-	Devices     []drivers.Health // each peripheral's connection state
-	Paper       []wire.Paper     // each printer's paper
-	ServiceMode bool             // technician mode is on
-	Message     string           // a note from the technician screen
+	Devices     []drivers.Health  // each peripheral's connection state
+	Paper       []wire.Paper      // each printer's paper
+	ServiceMode bool              // technician mode is on
+	Message     string            // a note from the technician screen
+	Update      *wire.UpdateState // the software updater's state, if there is one
 }
 
 // Config configures a Client. Dir and Store are required.

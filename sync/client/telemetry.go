@@ -79,7 +79,7 @@ func (c *Client) Telemetry() (wire.Telemetry, error) {
 		Capabilities: c.cfg.Capabilities, QueueDepth: h.QueueDepth,
 		FeedSince: fs.Since, SettingsVersion: set.Version, Uptime: wire.Duration(max(now.Sub(c.start), 0)),
 		CertNotAfter: id.Certificate.NotAfter.UTC(), Message: text(r.Message, wire.MaxText),
-		ServiceMode: r.ServiceMode, LastFeedAt: st.LastFeed.UTC(),
+		ServiceMode: r.ServiceMode, LastFeedAt: st.LastFeed.UTC(), Update: r.Update,
 	}
 	if set.PackVersion > 0 {
 		t.PackVersion = set.PackVersion
