@@ -43,6 +43,9 @@ var commands = map[string]command{
 	"pack":  {runPack, "check a country pack file"},
 	"print": {runPrint, "write the ESC/POS bytes of a sample receipt"},
 
+	"decommission": {runDecommission, "report the kiosk out of service and crypto-erase its keys and queue"},
+	"provision":    {runProvision, "enrol the kiosk, set its court and test every peripheral"},
+
 	"release": {runRelease, "build and sign software releases for the kiosks"},
 }
 
