@@ -287,3 +287,50 @@ func TestStatusCommand(t *testing.T) {
 		t.Fatalf("status = %s (%v), want committed 1.1.0", out, err)
 	}
 }
+
+// An operator's reboot stops the updater with SIGTERM: the probation start
+// is not counted. SIGKILL (a crash, a power cut) is.
+func TestCleanStopVersusKill(t *testing.T) {
+	k := newKiosk(t)
+	k.publish("1.1.0", "hang")
+	stopIn := func(sig syscall.Signal) update.Status {
+		t.Helper()
+		cmd := k.command("")
+		cmd.Args = append(cmd.Args[:2], append([]string{"-probation", "1h"}, cmd.Args[2:]...)...)
+		for i, a := range cmd.Args {
+			if a == "-once" {
+				cmd.Args = append(cmd.Args[:i], cmd.Args[i+1:]...)
+				break
+			}
+		}
+		started := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			// In probation, as written by this process (it opened its state).
+			if s, err := update.ReadStatus(k.data); err == nil && s.State == update.Probation && s.UpdatedAt.After(started) {
+				break
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatal("never reached probation")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		return k.status()
+	}
+	stopIn(syscall.SIGTERM)
+	s := stopIn(syscall.SIGTERM)
+	if s.Boots != 1 {
+		t.Fatalf("after two clean stops in probation: %d boots, want 1", s.Boots)
+	}
+	stopIn(syscall.SIGKILL)
+	s = stopIn(syscall.SIGTERM) // the start after the kill counted it
+	if s.Boots != 2 {
+		t.Fatalf("after a kill in probation: %d boots, want 2", s.Boots)
+	}
+}
