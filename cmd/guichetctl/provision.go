@@ -380,6 +380,7 @@ func readKioskID(dir string) string {
 // enrolFailure says why enrolment failed and what to do.
 func enrolFailure(err error, st wire.SignedTicket) string {
 	msg := trimPkg(err)
+	var problem *wire.Problem
 	switch {
 	case errors.Is(err, wire.ErrInvalid):
 		if _, why, ok := strings.Cut(msg, "ticket: "); ok {
@@ -391,6 +392,12 @@ func enrolFailure(err error, st wire.SignedTicket) string {
 			st.Registry, msg, st.Expires.Local().Format("15:04"))
 	case errors.Is(err, client.ErrRefused):
 		return fmt.Sprintf("the registry refused the ticket (%s): it was used already, has expired, or was withdrawn; ask operations for a new one", msg)
+	case errors.As(err, &problem) && problem.Status < 500:
+		detail := problem.Detail
+		if detail == "" {
+			detail = problem.Title
+		}
+		return fmt.Sprintf("the registry refused the ticket (%s): %s", problem.Code, detail)
 	case errors.Is(err, client.ErrBadAnswer):
 		return fmt.Sprintf("the registry's answer was refused (%s): the address on the ticket may not be the ministry's registry; tell operations", msg)
 	}

@@ -507,3 +507,37 @@ func mustDecode(t *testing.T, s string) []byte {
 }
 
 func encode(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// TestProvisionEnrolment: a used ticket, a move to another court with
+// -reenrol, and a device that is configured but not there.
+func TestProvisionEnrolment(t *testing.T) {
+	reg := newTestRegistry(t)
+	ctx := context.Background()
+	prov := func(args ...string) (int, string) {
+		var out, stderr bytes.Buffer
+		code := run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, append([]string{"provision", "-trust", reg.trust, "-timeout", "5s"}, args...))
+		t.Logf("guichetctl provision %s → %d\n%s%s", strings.Join(args, " "), code, out.String(), stderr.String())
+		return code, out.String() + stderr.String()
+	}
+	data := t.TempDir()
+	ticket := reg.ticket(t, testCourt, "", 0)
+	_, out := prov("-data", data, "-ticket", ticket)
+	wantLines(t, out, "✗ enrol: the ticket names no kiosk and this kiosk has no id yet: run again with -kiosk-id ID")
+	_, out = prov("-data", data, "-ticket", ticket, "-kiosk-id", "ma-casa-50", "-idscan", filepath.Join(t.TempDir(), "idscan"))
+	wantLines(t, out, "✓ enrol: enrolled as ma-casa-50", "✓ pack: pack ma v1, court tpi-casablanca",
+		"✗ idscan: not found at ", "is the ID-card scanner plugged in?",
+		"✗ receipt: no receipt printer configured: give its stable path with -receipt PATH",
+		"✓ upload: the registry at")
+
+	// The same ticket on another kiosk: used.
+	_, out = prov("-data", t.TempDir(), "-ticket", ticket, "-kiosk-id", "ma-casa-51")
+	wantLines(t, out, "✗ enrol: the registry refused the ticket")
+
+	// Moved to another court.
+	rabat := reg.ticket(t, "tpi-rabat", "", 0)
+	_, out = prov("-data", data, "-ticket", rabat, "-reenrol")
+	wantLines(t, out, "moving the kiosk from court tpi-casablanca to court tpi-rabat", "✓ enrol: enrolled as ma-casa-50", "for court tpi-rabat", "✓ pack: pack ma v1, court tpi-rabat")
+	if s, err := site.Read(data); err != nil || s.Court != "tpi-rabat" {
+		t.Errorf("site after -reenrol = %+v, %v; want court tpi-rabat", s, err)
+	}
+}
