@@ -58,8 +58,9 @@ type peripherals struct {
 	log  *slog.Logger
 	pack *pack.Pack
 
-	mu     sync.Mutex
-	health map[string]drivers.Health
+	mu      sync.Mutex
+	health  map[string]drivers.Health
+	history *ring // each device's state changes, for diagnostics
 	term   *payterm.Terminal // the payment terminal on its current port
 	flow   *flow.Flow
 
@@ -70,7 +71,7 @@ type peripherals struct {
 }
 
 func newPeripherals(p *pack.Pack, log *slog.Logger) *peripherals {
-	return &peripherals{log: log, pack: p, health: map[string]drivers.Health{}}
+	return &peripherals{log: log, pack: p, health: map[string]drivers.Health{}, history: newRing(500)}
 }
 
 func (ps *peripherals) setFlow(f *flow.Flow) {
@@ -87,8 +88,12 @@ func (ps *peripherals) current() *flow.Flow {
 
 func (ps *peripherals) onHealth(h drivers.Health) {
 	ps.mu.Lock()
+	prev, known := ps.health[h.Device]
 	ps.health[h.Device] = h
 	ps.mu.Unlock()
+	if !known || prev.State != h.State || prev.Reason != h.Reason {
+		ps.history.Write([]byte(healthLine(h)))
+	}
 }
 
 // supervise keeps a serial device open and runs drive on it until ctx ends.

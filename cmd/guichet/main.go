@@ -74,16 +74,16 @@ func main() {
 	flag.DurationVar(&cfg.compact, "compact-every", 10*time.Minute, "how often to compact the store when idle")
 	flag.Parse()
 
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log, logs := withRing(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, log); err != nil {
+	if err := run(ctx, cfg, log, logs); err != nil {
 		log.Error("guichet stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, cfg config, log *slog.Logger) error {
+func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	p, err := pack.Embedded(cfg.pack)
 	if err != nil {
 		return err
@@ -150,6 +150,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	} else {
 		log.Warn("not enrolled with a registry: requests stay queued on this kiosk", "why", err)
 	}
+	diag := &diagnostics{kioskID: kioskID, log: logs, ps: ps, st: st, upd: upd, started: time.Now(), logger: log}
+	go diag.run(ctx, link, 5*time.Second)
 	if path := paths["idscan"]; path != "" {
 		ps.startIDScanner(ctx, path)
 	}

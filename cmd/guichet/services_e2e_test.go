@@ -44,13 +44,15 @@ type onlineKiosk struct {
 	laser  *cupstest.Queue
 	card   flow.Card
 	driver *flowtest.Kit
+	link   *syncLink
+	diag   *diagnostics
 }
 
 func startOnlineKiosk(t *testing.T) *onlineKiosk {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	log := slog.New(slog.DiscardHandler)
+	log, logs := withRing(slog.DiscardHandler)
 	p, err := pack.Embedded("ma")
 	if err != nil {
 		t.Fatal(err)
@@ -120,8 +122,9 @@ func startOnlineKiosk(t *testing.T) *onlineKiosk {
 	t.Cleanup(f.Close)
 	card := flowtest.Card()
 	card.NationalNumber, card.BirthDate = "BE123456", "1988-03-04"
+	diag := &diagnostics{kioskID: "ma-e2e-01", log: logs, ps: ps, st: st, started: time.Now(), logger: log}
 	return &onlineKiosk{p: p, court: court, reg: reg, rst: rst, st: st, c: c, f: f, laser: q, card: card,
-		driver: &flowtest.Kit{Flow: f, Pack: p}}
+		driver: &flowtest.Kit{Flow: f, Pack: p}, link: link, diag: diag}
 }
 
 // walk drives the flow as the harness's citizen does, presenting k.card,
@@ -359,3 +362,5 @@ func issueExtract(t *testing.T, k *onlineKiosk, req rstore.Request) {
 		}
 	}
 }
+
+func rstoreFilterBulletin() rstore.Filter { return rstore.Filter{Service: "bulletin3"} }

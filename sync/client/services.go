@@ -213,3 +213,14 @@ func (c *Client) ReportDecommissioning(ctx context.Context, reason string, queue
 	var ack wire.ReportAck
 	return call(ctx, hc, http.MethodPost, id.RegistryURL, wire.PathDecommissioned, nil, &d, &ack)
 }
+
+// SendDiagnostics posts a diagnostics bundle the registry asked for.
+func (c *Client) SendDiagnostics(ctx context.Context, request string, files []wire.DiagnosticFile) error {
+	id, hc := c.current()
+	b := wire.DiagnosticsBundle{KioskID: id.KioskID, MessageID: messageID("diagnostics"), Request: request, At: c.clk.Now().UTC().Truncate(time.Second),
+		SoftwareVersion: c.cfg.SoftwareVersion, Files: files}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTime)
+	defer cancel()
+	var ack wire.ReportAck
+	return call(ctx, hc, http.MethodPost, id.RegistryURL, wire.PathDiagnostics, nil, &b, &ack)
+}

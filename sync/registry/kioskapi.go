@@ -27,6 +27,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(wire.PathDelivered, only(http.MethodPost, s.busy(s.handleDelivered)))
 	mux.Handle(wire.PathProvisioned, only(http.MethodPost, s.busy(s.handleProvisioned)))
 	mux.Handle(wire.PathDecommissioned, only(http.MethodPost, s.busy(s.handleDecommissioned)))
+	mux.Handle(wire.PathDiagnostics, only(http.MethodPost, s.busy(s.handleDiagnostics)))
 	s.clerkRoutes(mux)
 	s.rolloutRoutes(mux)
 	if s.cfg.UpdatesDir != "" {

@@ -92,6 +92,8 @@ func checkPayload(name string, payload []byte) error {
 		err = errors.New("the signers list is made by the registry from its signing keys")
 	case DocUpdate:
 		err = errors.New("update announcements are made by rollouts")
+	case wire.DocDiagnostics:
+		err = errNotAsked
 	default:
 		if !json.Valid(payload) {
 			err = errors.New("the payload is not JSON")
@@ -179,8 +181,8 @@ func (s *Server) sendPublished(ctx context.Context, k store.Kiosk) error {
 		return err
 	}
 	for _, d := range docs {
-		if d.Name == wire.DocSigners || d.Name == DocUpdate {
-			continue // the signers go with each extract; updates with rollouts
+		if d.Name == wire.DocSigners || d.Name == DocUpdate || d.Name == wire.DocDiagnostics {
+			continue // the signers go with each extract, updates with rollouts, diagnostics requests to one kiosk
 		}
 		if _, err := s.st.AppendChange(ctx, k.ID, wire.Change{Kind: wire.ChangeReferenceData, At: s.now(), Document: &d}); err != nil {
 			return err

@@ -168,6 +168,8 @@ func examples(tb testing.TB) map[string]Message {
 			Steps: []ReportStep{{Name: "enrol", OK: true, Detail: "enrolled as MA-000042"}, {Name: "receipt", OK: false, Detail: "paper out: load a roll and run provision again"}}},
 		"decommissioning": &Decommissioning{KioskID: fixtureKiosk, MessageID: "m-0009", At: t0, Reason: "court moved", QueueDepth: 2, Forced: true},
 		"report_ack":      &ReportAck{KioskID: fixtureKiosk, MessageID: "m-0009", ReceivedAt: t0},
+		"diagnostics_bundle": &DiagnosticsBundle{KioskID: fixtureKiosk, MessageID: "m-0010", Request: "diag-7", At: t0, SoftwareVersion: "0.3.1",
+			Files: []DiagnosticFile{{Name: "log.txt", Content: "time=2026-03-02T09:29:00Z level=INFO msg=\"home screen is up\"\n"}, {Name: "peripherals.txt", Content: "idscan connected\n"}}},
 	}
 }
 

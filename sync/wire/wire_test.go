@@ -160,6 +160,9 @@ func decodeCases(tb testing.TB) []decodeCase {
 		{"decommissioning queue without force", "decommissioning", r("decommissioning", `"forced":true`, `"forced":false`), ErrInvalid, "send the queue first"},
 		{"decommissioning no reason", "decommissioning", r("decommissioning", `"court moved"`, `""`), ErrInvalid, "reason"},
 		{"report ack valid", "report_ack", g("report_ack"), nil, ""},
+		{"diagnostics valid", "diagnostics_bundle", g("diagnostics_bundle"), nil, ""},
+		{"diagnostics repeated file", "diagnostics_bundle", r("diagnostics_bundle", `"peripherals.txt"`, `"log.txt"`), ErrInvalid, "repeated"},
+		{"diagnostics control characters", "diagnostics_bundle", r("diagnostics_bundle", `idscan connected`, `idscan\u0000connected`), ErrInvalid, "not text"},
 	}
 }
 
@@ -204,6 +207,8 @@ func newMessage(kind string) Message {
 		return new(Decommissioning)
 	case "report_ack":
 		return new(ReportAck)
+	case "diagnostics_bundle":
+		return new(DiagnosticsBundle)
 	}
 	panic("unknown kind " + kind)
 }
@@ -279,6 +284,7 @@ func FuzzDeliveredAck(f *testing.F)       { fuzzDecoder(f, "delivered_ack") }
 func FuzzProvisioningReport(f *testing.F) { fuzzDecoder(f, "provisioning_report") }
 func FuzzDecommissioning(f *testing.F)    { fuzzDecoder(f, "decommissioning") }
 func FuzzReportAck(f *testing.F)          { fuzzDecoder(f, "report_ack") }
+func FuzzDiagnosticsBundle(f *testing.F)  { fuzzDecoder(f, "diagnostics_bundle") }
 
 var queryCases = []struct {
 	name    string

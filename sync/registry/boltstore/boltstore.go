@@ -44,9 +44,10 @@ var (
 	bFines           = []byte("fines")
 	bFinesByNational = []byte("fines_by_national")
 	bRollouts        = []byte("rollouts")
+	bDiagnostics     = []byte("diagnostics")
 
 	allBuckets = [][]byte{bMeta, bTokens, bKiosks, bCerts, bKioskCerts, bRequests, bSealed, bByCourt, bByTime, bFeed, bAlerts, bAudit, bAccounts,
-		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder, bDocuments, bFines, bFinesByNational, bRollouts}
+		bSessions, bLoginFailures, bSigningKeys, bExtracts, bExtractRequest, bExtractOrder, bDocuments, bFines, bFinesByNational, bRollouts, bDiagnostics}
 
 	keySerial = []byte("kiosk_serial")
 )

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -167,5 +168,36 @@ func (s *Store) Rollouts(ctx context.Context) ([]store.Rollout, error) {
 		return err
 	})
 	slices.SortStableFunc(out, func(a, b store.Rollout) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, err
+}
+
+// --- diagnostics ---
+
+func (s *Store) PutDiagnostics(ctx context.Context, d store.Diagnostics) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		d.ReceivedAt = d.ReceivedAt.UTC()
+		return put(tx.Bucket(bDiagnostics), join([]byte(d.KioskID), []byte(d.Request)), d)
+	})
+}
+
+func (s *Store) Diagnostics(ctx context.Context, kioskID string, limit int) ([]store.Diagnostics, error) {
+	var out []store.Diagnostics
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		out = nil
+		prefix := append([]byte(kioskID), 0)
+		c := tx.Bucket(bDiagnostics).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var d store.Diagnostics
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("boltstore: diagnostics %q: %w", k, err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(a, b store.Diagnostics) int { return b.ReceivedAt.Compare(a.ReceivedAt) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
 }

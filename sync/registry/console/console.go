@@ -209,6 +209,8 @@ func (c *Console) routes() (http.Handler, http.Handler) {
 	mux.Handle("POST /settings", c.signedIn(c.handlePublish, store.RoleOperator))
 	mux.Handle("POST /documents", c.signedIn(c.handlePublishDocument, store.RoleOperator))
 	mux.Handle("POST /fines", c.signedIn(c.handleImportFines, store.RoleOperator))
+	mux.Handle("GET /kiosks/{kiosk}/diagnostics", c.signedIn(c.handleDiagnostics, ops...))
+	mux.Handle("POST /kiosks/{kiosk}/diagnostics", c.signedIn(c.handleRequestDiagnostics, store.RoleOperator))
 	mux.Handle("GET /rollouts", c.signedIn(c.handleRollouts, ops...))
 	mux.Handle("POST /rollouts", c.signedIn(c.handleStartRollout, store.RoleOperator))
 	mux.Handle("POST /rollouts/{id}/{action}", c.signedIn(c.handleControlRollout, store.RoleOperator))

@@ -148,3 +148,31 @@ func TestRolloutsPage(t *testing.T) {
 		t.Error("the pause is not audited")
 	}
 }
+
+func TestDiagnosticsPage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	amina := e.signedIn(operator)
+	amina.get("/kiosks/ma-casa-01/diagnostics")
+	status, body := amina.post("/kiosks/ma-casa-01/diagnostics", nil)
+	if status != http.StatusOK || !strings.Contains(body, "envoyée") || !e.audited(operator, "diagnostics.request", "ma-casa-01") {
+		t.Fatalf("ask = %d\n%s", status, body)
+	}
+	chs, _, _ := e.reg.Store().Changes(context.Background(), "ma-casa-01", 0, 100)
+	asked := false
+	for _, c := range chs {
+		asked = asked || (c.Document != nil && c.Document.Name == wire.DocDiagnostics)
+	}
+	if !asked {
+		t.Error("the kiosk's feed has no diagnostics request")
+	}
+	if chs, _, _ := e.reg.Store().Changes(context.Background(), "ma-casa-02", 0, 100); len(chs) > 0 {
+		for _, c := range chs {
+			if c.Document != nil && c.Document.Name == wire.DocDiagnostics {
+				t.Error("another kiosk was asked too")
+			}
+		}
+	}
+	if status, _ := amina.get("/kiosks/nowhere/diagnostics"); status != http.StatusNotFound {
+		t.Errorf("an unknown kiosk's page = %d, want 404", status)
+	}
+}

@@ -172,4 +172,12 @@ CREATE TABLE IF NOT EXISTS rollouts (
 	created_at timestamptz NOT NULL,
 	rollout    jsonb NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS diagnostics (
+	kiosk_id    text NOT NULL,
+	request     text NOT NULL,
+	received_at timestamptz NOT NULL,
+	bundle      jsonb NOT NULL,
+	PRIMARY KEY (kiosk_id, request)
+);
 `

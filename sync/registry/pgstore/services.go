@@ -199,3 +199,35 @@ func (s *Store) Rollouts(ctx context.Context) ([]store.Rollout, error) {
 	})
 	return out, wrap(err)
 }
+
+// --- diagnostics ---
+
+func (s *Store) PutDiagnostics(ctx context.Context, d store.Diagnostics) error {
+	raw, err := json.Marshal(d.Bundle)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO diagnostics (kiosk_id, request, received_at, bundle) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (kiosk_id, request) DO UPDATE SET received_at = EXCLUDED.received_at, bundle = EXCLUDED.bundle`, d.KioskID, d.Request, us(d.ReceivedAt), raw)
+	return wrap(err)
+}
+
+func (s *Store) Diagnostics(ctx context.Context, kioskID string, limit int) ([]store.Diagnostics, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := s.pool.Query(ctx, `SELECT request, received_at, bundle FROM diagnostics WHERE kiosk_id = $1 ORDER BY received_at DESC, request LIMIT $2`, kioskID, limit)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Diagnostics, error) {
+		d := store.Diagnostics{KioskID: kioskID}
+		var raw []byte
+		if err := r.Scan(&d.Request, &d.ReceivedAt, &raw); err != nil {
+			return d, err
+		}
+		d.ReceivedAt = d.ReceivedAt.UTC()
+		return d, json.Unmarshal(raw, &d.Bundle)
+	})
+	return out, wrap(err)
+}

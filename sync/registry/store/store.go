@@ -186,7 +186,21 @@ type Store interface {
 	Rollout(ctx context.Context, id string) (Rollout, error)
 	Rollouts(ctx context.Context) ([]Rollout, error)
 
+	// Diagnostics bundles kiosks sent. PutDiagnostics records one (a
+	// second with the same kiosk and request replaces it); Diagnostics
+	// returns a kiosk's, newest first, at most limit.
+	PutDiagnostics(ctx context.Context, d Diagnostics) error
+	Diagnostics(ctx context.Context, kioskID string, limit int) ([]Diagnostics, error)
+
 	Close() error
+}
+
+// Diagnostics is a bundle a kiosk sent on request.
+type Diagnostics struct {
+	KioskID    string
+	Request    string
+	ReceivedAt time.Time
+	Bundle     wire.DiagnosticsBundle
 }
 
 // ErrStale is returned by PutRollout when another writer got there first.

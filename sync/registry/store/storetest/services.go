@@ -210,3 +210,32 @@ func testRollouts(t *testing.T, s store.Store) {
 		t.Errorf("%d writers advanced revision 2, want 1", n)
 	}
 }
+
+func testDiagnostics(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	bundle := func(req string) wire.DiagnosticsBundle {
+		return wire.DiagnosticsBundle{KioskID: "k1", MessageID: "m-" + req, Request: req, At: T0, SoftwareVersion: "1.4.2", Files: []wire.DiagnosticFile{{Name: "log.txt", Content: "line for " + req}}}
+	}
+	for i, req := range []string{"d1", "d2", "d3"} {
+		if err := s.PutDiagnostics(ctx, store.Diagnostics{KioskID: "k1", Request: req, ReceivedAt: T0.Add(time.Duration(i) * time.Minute), Bundle: bundle(req)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutDiagnostics(ctx, store.Diagnostics{KioskID: "k2", Request: "d1", ReceivedAt: T0, Bundle: bundle("d1")}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Diagnostics(ctx, "k1", 2)
+	if err != nil || len(ds) != 2 || ds[0].Request != "d3" || ds[1].Request != "d2" || ds[0].Bundle.Files[0].Content != "line for d3" {
+		t.Fatalf("Diagnostics(k1, 2) = %+v, %v", ds, err)
+	}
+	// The same request again replaces the bundle.
+	again := bundle("d3")
+	again.Files[0].Content = "sent again"
+	if err := s.PutDiagnostics(ctx, store.Diagnostics{KioskID: "k1", Request: "d3", ReceivedAt: T0.Add(time.Hour), Bundle: again}); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ = s.Diagnostics(ctx, "k1", 0)
+	if len(ds) != 3 || ds[0].Bundle.Files[0].Content != "sent again" {
+		t.Errorf("after a resend: %+v", ds)
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Open) {
 		{"Fines", testFines},
 		{"FinesConcurrentPayments", testFinesConcurrent},
 		{"Rollouts", testRollouts},
+		{"Diagnostics", testDiagnostics},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
