@@ -60,9 +60,9 @@ type peripherals struct {
 
 	mu      sync.Mutex
 	health  map[string]drivers.Health
-	history *ring // each device's state changes, for diagnostics
-	term   *payterm.Terminal // the payment terminal on its current port
-	flow   *flow.Flow
+	history *ring             // each device's state changes, for diagnostics
+	term    *payterm.Terminal // the payment terminal on its current port
+	flow    *flow.Flow
 
 	qr    *qrscan.Scanner
 	qrCtx context.Context
