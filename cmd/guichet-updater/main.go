@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -115,7 +116,8 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 	rootOfTrust := fs.String("root-of-trust", defaultRootOfTrust, "the release root.json pinned at provisioning; copied into <data>/update/tuf on first start")
 	repo := fs.String("repo", "", "the update repository: an https:// URL (default: the enrolled registry's /v1/updates/) or a directory")
 	usb := fs.String("usb", defaultUSB, "where a USB stick with a repository is mounted; preferred when present")
-	identity := fs.String("identity", "", "directory of the kiosk's enrolment (mutual TLS to the registry); default -data")
+	identity := fs.String("identity", "", "directory of the kiosk's enrolment (mutual TLS to the registry); default <data>/kiosk, then <data>")
+	caFile := fs.String("ca", "", "with an https -repo and no readable enrolment: the registry CA to pin (no client certificate; the metadata's signatures are the protection)")
 	factoryVersion := fs.String("factory-version", "", "the version of the factory binary (MAJOR.MINOR.PATCH)")
 	restartCmd := fs.String("restart", "systemctl restart guichet.service", "shell command that restarts the kiosk so that it runs <data>/current")
 	window := fs.String("window", "02:00-05:00", "maintenance window HH:MM-HH:MM[@Zone] until the kiosk's session.state gives one")
@@ -127,7 +129,7 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 	maxBoots := fs.Int("max-boots", 3, "probation starts before a rollback")
 	rauc := fs.Bool("rauc", false, "releases may carry a whole OS image: install it with RAUC over the system D-Bus, mark the slot good after probation")
 	rebootCmd := fs.String("reboot", "systemctl reboot", "shell command that reboots the kiosk (after an OS image is installed, or to fall back from one)")
-	staged := fs.Bool("staged", true, "install a published release only when the registry announced it to this kiosk (<data>/update/announcement.json) or a USB stick brings it")
+	staged := fs.Bool("staged", true, "install a published release only when the registry announced it to this kiosk (<data>/health/announcement.json) or a USB stick brings it")
 	once := fs.Bool("once", false, "check once, carry a release found to committed or rolled back, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -175,7 +177,7 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 			return nil
 		}
 	}
-	net, err := networkSource(*repo, *identity, *data)
+	net, err := networkSource(*repo, *identity, *data, *caFile)
 	if err != nil {
 		log.Warn("guichet-updater: no network repository; only a USB stick can bring updates", "err", err)
 	}
@@ -216,21 +218,42 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 	return runErr
 }
 
-// networkSource is the registry's repository over mutual TLS, or a
-// directory when repo is a path.
-func networkSource(repo, identityDir, data string) (update.Source, error) {
+// networkSource is the registry's repository over mutual TLS with the
+// kiosk's enrolment, over TLS pinned to caFile, or a directory when repo
+// is a path.
+func networkSource(repo, identityDir, data, caFile string) (update.Source, error) {
 	if repo != "" && !strings.Contains(repo, "://") {
 		return update.DirSource(repo), nil
-	}
-	if identityDir == "" {
-		identityDir = data
 	}
 	if strings.HasPrefix(repo, "http://") {
 		return update.HTTPSource{BaseURL: repo, Client: &http.Client{Timeout: 10 * time.Minute}}, nil
 	}
-	id, err := client.LoadIdentity(identityDir)
-	if err != nil {
-		return nil, err
+	dirs := []string{identityDir}
+	if identityDir == "" {
+		dirs = []string{filepath.Join(data, "kiosk"), data}
+	}
+	var id *client.Identity
+	var err error
+	for _, d := range dirs {
+		if id, err = client.LoadIdentity(d); err == nil {
+			identityDir = d
+			break
+		}
+	}
+	if id == nil {
+		if caFile == "" || repo == "" {
+			return nil, fmt.Errorf("no enrolment to reach the registry with (%v); give -repo https://…/v1/updates/ and -ca, or -identity", err)
+		}
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
+		}
+		tr := &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: pool}, ResponseHeaderTimeout: time.Minute}
+		return update.HTTPSource{BaseURL: repo, Client: &http.Client{Transport: tr}}, nil
 	}
 	if repo == "" {
 		repo = strings.TrimSuffix(id.RegistryURL, "/") + "/v1/updates/"

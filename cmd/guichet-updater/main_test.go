@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,4 +335,26 @@ func TestCleanStopVersusKill(t *testing.T) {
 	if s.Boots != 2 {
 		t.Fatalf("after a kill in probation: %d boots, want 2", s.Boots)
 	}
+}
+
+// Over HTTPS with the registry's CA pinned (no enrolment readable by the
+// updater): the same update.
+func TestUpdateOverTLSWithAPinnedCA(t *testing.T) {
+	k := newKiosk(t)
+	k.publish("1.1.0", "healthy")
+	srv := httptest.NewTLSServer(update.NewRepositoryHandler(k.repo.Dir))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "registry-ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	cmd := k.command("")
+	for i, a := range cmd.Args {
+		if a == "-repo" {
+			cmd.Args[i+1] = srv.URL + "/"
+		}
+	}
+	cmd.Args = append(cmd.Args, "-ca", ca, "-identity", t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	k.settled("1.1.0")
 }

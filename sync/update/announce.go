@@ -13,7 +13,7 @@ import (
 // staged rollout reaches the kiosk. It says which release to install; the
 // release itself is trusted only through the TUF metadata. The kiosk, once
 // it has verified and stored the document, writes its payload atomically to
-// <data>/update/announcement.json (AnnouncementFile); the updater installs
+// <data>/health/announcement.json (AnnouncementFile); the updater installs
 // a published release only when it is the announced one (or it comes from
 // a USB stick), and gives up a release still waiting for its window when
 // the announcement no longer names it (rollout paused or aborted).
@@ -26,8 +26,8 @@ type Announcement struct {
 }
 
 // AnnouncementFile is where the kiosk writes the announcement, under the
-// data directory.
-const AnnouncementFile = StateDirName + "/announcement.json"
+// data directory: in the directory the kiosk writes for the updater.
+const AnnouncementFile = HealthDir + "/announcement.json"
 
 const maxAnnouncement = 4 << 10
 
@@ -69,7 +69,7 @@ func WriteAnnouncement(dataDir string, payload []byte) error {
 	if _, err := DecodeAnnouncement(payload); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dataDir+"/"+StateDirName, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir+"/"+HealthDir, 0o755); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	return writeFileAtomic(dataDir+"/"+AnnouncementFile, payload, 0o644)

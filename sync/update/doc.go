@@ -34,13 +34,16 @@
 //
 //   - releases/<version>/ holds a release, read-only; current and previous
 //     are links to them; no current means the image's factory binary.
+//   - health/ is the directory the kiosk writes for the updater (files
+//     mode 0644 whatever its umask: WriteHealthReport, WriteSessionState,
+//     WriteAnnouncement).
 //   - health/<version>.json: the kiosk writes a HealthReport there
 //     (GUICHET_HEALTH_FILE) once it has started; probation passes on a
 //     report whose checks all passed, fails on one that did not, and times
 //     out when none comes (crash, crash loop, hang).
-//   - session.state: the kiosk writes SessionState whenever a session starts
+//   - health/session.state: the kiosk writes SessionState whenever a session starts
 //     or ends and when its maintenance window changes.
-//   - update/announcement.json: the kiosk writes the payload of the "update"
+//   - health/announcement.json: the kiosk writes the payload of the "update"
 //     document of its change feed (Announcement); with AnnouncedGate, only
 //     the announced release is installed (staged rollout).
 //   - update/status.json: the updater's Status, for the technician screen

@@ -2,6 +2,8 @@ package update
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,12 +20,12 @@ import (
 
 // The kiosk's layout on the data partition, relative to Config.DataDir.
 const (
-	ReleasesDir  = "releases"      // releases/<version>/, immutable once staged
-	CurrentLink  = "current"       // -> releases/<version>: what `guichet-updater launch` runs
-	PreviousLink = "previous"      // -> the release committed before current
-	HealthDir    = "health"        // health/<version>.json, written by the kiosk
-	SessionFile  = "session.state" // written by the kiosk
-	StateDirName = "update"        // update.db, tuf/, status.json
+	ReleasesDir  = "releases"                   // releases/<version>/, immutable once staged
+	CurrentLink  = "current"                    // -> releases/<version>: what `guichet-updater launch` runs
+	PreviousLink = "previous"                   // -> the release committed before current
+	HealthDir    = "health"                     // written by the kiosk for the updater: <version>.json, session.state, announcement.json
+	SessionFile  = HealthDir + "/session.state" // written by the kiosk
+	StateDirName = "update"                     // update.db, tuf/, status.json
 )
 
 // Config is what an Updater needs. Zero durations take the defaults.
@@ -96,10 +98,7 @@ func (c *Config) defaults() {
 		c.Clock = time.Now
 	}
 	if c.BootID == nil {
-		c.BootID = func() string {
-			b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
-			return strings.TrimSpace(string(b))
-		}
+		c.BootID = bootID
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -683,6 +682,9 @@ func (u *Updater) activate(ctx context.Context, r Record) (Record, error) {
 		return r, fmt.Errorf("update: release %s is not staged: %w", rel.Version, err)
 	}
 	if img, ok := rel.Image(); ok {
+		if u.cfg.BootID() == "" {
+			return r, fmt.Errorf("update: release %s carries an OS image, and the updater cannot tell one boot from the next (no /proc/sys/kernel/random/boot_id, no $RUNTIME_DIRECTORY): give its unit RuntimeDirectory=guichet-updater and RuntimeDirectoryPreserve=yes", rel.Version)
+		}
 		if err := u.cfg.ImageInstaller.Install(ctx, filepath.Join(u.releaseDir(rel.Version), img.Name)); err != nil {
 			return r, err
 		}
@@ -1011,4 +1013,33 @@ func (u *Updater) idleWait(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// bootID identifies the running boot: the kernel's boot id, or, where the
+// sandbox hides /proc/sys (ProcSubset=pid), a random id kept in the
+// service's runtime directory ($RUNTIME_DIRECTORY on tmpfs, kept across
+// restarts of the service with RuntimeDirectoryPreserve=yes), which a
+// reboot empties. "" when neither is available.
+func bootID() string {
+	if b, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	dir := os.Getenv("RUNTIME_DIRECTORY")
+	if dir == "" {
+		return ""
+	}
+	dir = strings.SplitN(dir, ":", 2)[0]
+	p := filepath.Join(dir, "boot-id")
+	if b, err := os.ReadFile(p); err == nil && len(b) > 0 {
+		return strings.TrimSpace(string(b))
+	}
+	var r [16]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return ""
+	}
+	id := hex.EncodeToString(r[:])
+	if err := writeFileAtomic(p, []byte(id+"\n"), 0o644); err != nil {
+		return ""
+	}
+	return id
 }

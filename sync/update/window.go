@@ -3,10 +3,13 @@ package update
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
-// SessionState is what the kiosk writes, atomically, to <data>/session.state
+// SessionState is what the kiosk writes, atomically (WriteSessionState), to
+// <data>/health/session.state
 // whenever a citizen session starts or ends and when its maintenance window
 // changes (configuration from the change feed). The updater reads it before
 // it activates a release.
@@ -48,6 +51,19 @@ func DecodeSessionState(raw []byte) (SessionState, error) {
 
 // EncodeSessionState is the JSON the kiosk writes.
 func EncodeSessionState(s SessionState) ([]byte, error) { return json.Marshal(s) }
+
+// WriteSessionState writes s where the updater reads it, readable by the
+// updater whatever the kiosk's umask.
+func WriteSessionState(dataDir string, s SessionState) error {
+	b, err := EncodeSessionState(s)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dataDir, HealthDir), 0o755); err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(dataDir, SessionFile), b, 0o644)
+}
 
 func (w Window) parse() (start, end int, loc *time.Location, err error) {
 	hm := func(s string) (int, error) {
