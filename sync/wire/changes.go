@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"guichet/kiosk/request"
@@ -290,6 +291,29 @@ type Settings struct {
 	Court             string   `json:"court,omitempty"`              // the kiosk was moved to another court
 	PackVersion       int      `json:"pack_version,omitempty"`       // the country pack version to expect
 	Message           string   `json:"message,omitempty"`            // a notice for the technician screen
+	// What the kiosk applies at its next start, and keeps only if it then
+	// passes its health check (otherwise it goes back to the settings it
+	// had and never tries these again).
+	MaintenanceWindow string   `json:"maintenance_window,omitempty"`  // "HH:MM-HH:MM", local time: when updates may be activated
+	IdleTimeout       Duration `json:"idle_timeout,omitempty"`        // a citizen's session without a touch: 45 s to 10 min
+	PrinterProfile    string   `json:"printer_profile,omitempty"`     // the receipt printer: "80mm" or "58mm"
+	TechnicianPINHash string   `json:"technician_pin_hash,omitempty"` // guichetctl pin-hash's output
+}
+
+// ParseWindow reads a maintenance window "HH:MM-HH:MM" (End before Start
+// spans midnight) as minutes after midnight.
+func ParseWindow(w string) (start, end int, err error) {
+	a, b, ok := strings.Cut(w, "-")
+	hm := func(s string) (int, bool) {
+		t, err := time.Parse("15:04", s)
+		return t.Hour()*60 + t.Minute(), err == nil && len(s) == 5
+	}
+	s, ok1 := hm(a)
+	e, ok2 := hm(b)
+	if !ok || !ok1 || !ok2 || s == e {
+		return 0, 0, invalid("maintenance window %q is not HH:MM-HH:MM", clip(w))
+	}
+	return s, e, nil
 }
 
 // Validate checks the ranges.
@@ -311,6 +335,20 @@ func (s Settings) Validate() error {
 	}
 	if !validText(s.Message, MaxText) {
 		return invalid("message is not valid text")
+	}
+	if s.MaintenanceWindow != "" {
+		if _, _, err := ParseWindow(s.MaintenanceWindow); err != nil {
+			return err
+		}
+	}
+	if s.IdleTimeout != 0 && (s.IdleTimeout.Std() < 45*time.Second || s.IdleTimeout.Std() > 10*time.Minute) {
+		return invalid("idle timeout %s is not 45s to 10m", s.IdleTimeout.Std())
+	}
+	if s.PrinterProfile != "" && s.PrinterProfile != "80mm" && s.PrinterProfile != "58mm" {
+		return invalid("printer profile %q is not 80mm or 58mm", clip(s.PrinterProfile))
+	}
+	if s.TechnicianPINHash != "" && (!strings.HasPrefix(s.TechnicianPINHash, "pbkdf2-sha256$") || !validText(s.TechnicianPINHash, 256)) {
+		return invalid("technician PIN hash is not a pbkdf2-sha256 hash (guichetctl pin-hash)")
 	}
 	return nil
 }
