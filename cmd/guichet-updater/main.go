@@ -311,9 +311,13 @@ func watchdog(ctx context.Context) {
 }
 
 // launch execs the kiosk: <data>/current/guichet, or the factory binary.
-// Flags after "--" are passed to the kiosk. The kiosk learns which release
-// it is from GUICHET_RELEASE and where to write its health report from
-// GUICHET_HEALTH_FILE.
+// Flags after "--" are passed to the kiosk. Its environment says which
+// release it is (GUICHET_RELEASE) and where the files it shares with the
+// updater are: GUICHET_HEALTH_FILE (its health report, written),
+// GUICHET_SESSION_FILE (session state, written), GUICHET_ANNOUNCE_FILE (the
+// registry's announcement, written) and GUICHET_UPDATE_STATUS (the
+// updater's status.json, read). Files it writes must be readable by the
+// updater whatever its umask (mode 0644).
 func launch(args []string) error {
 	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
 	data := fs.String("data", defaultData, "the kiosk's data partition")
@@ -331,8 +335,11 @@ func launch(args []string) error {
 			fmt.Fprintf(os.Stderr, "guichet-updater launch: %s has no kiosk binary (%v); running the factory one\n", t, err)
 		}
 	}
-	env := os.Environ()
-	env = append(env, "GUICHET_RELEASE="+version)
+	env := append(os.Environ(),
+		"GUICHET_RELEASE="+version,
+		"GUICHET_SESSION_FILE="+filepath.Join(*data, update.SessionFile),
+		"GUICHET_ANNOUNCE_FILE="+filepath.Join(*data, update.AnnouncementFile),
+		"GUICHET_UPDATE_STATUS="+filepath.Join(*data, update.StateDirName, "status.json"))
 	if version != "" {
 		env = append(env, "GUICHET_HEALTH_FILE="+filepath.Join(*data, update.HealthDir, version+".json"))
 	}

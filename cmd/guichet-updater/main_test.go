@@ -163,6 +163,13 @@ func TestUpdateCommitsAHealthyRelease(t *testing.T) {
 	if len(s.History) == 0 || s.History[0].Kind != "committed" {
 		t.Errorf("history %+v, want a commit first", s.History)
 	}
+	// launch's contract with the kiosk: where each shared file is.
+	b, _ := os.ReadFile(k.log)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	want := fmt.Sprintf("1.1.0 healthy %s/health/1.1.0.json %s/health/session.state %s/health/announcement.json %s/update/status.json", k.data, k.data, k.data, k.data)
+	if lines[len(lines)-1] != want {
+		t.Errorf("the kiosk was launched with\n%s\nwant\n%s", lines[len(lines)-1], want)
+	}
 	// A second release: previous keeps the first.
 	k.publish("1.2.0", "healthy")
 	k.run("")

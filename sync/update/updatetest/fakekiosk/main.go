@@ -1,6 +1,6 @@
 // Command fakekiosk stands in for the kiosk in the updater's tests: run by
-// `guichet-updater launch`, it appends "<release> <behaviour>" to
-// $FAKEKIOSK_LOG and behaves as the file "behaviour" beside it says:
+// `guichet-updater launch`, it appends "<release> <behaviour> <paths…>" to
+// $FAKEKIOSK_LOG (with the paths guichet-updater launch gave it) and behaves as the file "behaviour" beside it says:
 // healthy (the default) writes a passing health report to
 // $GUICHET_HEALTH_FILE; peripherals-fail writes a failing one; crash exits
 // at once with status 3; hang sleeps without reporting.
@@ -26,7 +26,8 @@ func main() {
 	if log := os.Getenv("FAKEKIOSK_LOG"); log != "" {
 		f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err == nil {
-			fmt.Fprintf(f, "%s %s\n", release, behaviour)
+			fmt.Fprintf(f, "%s %s %s %s %s %s\n", release, behaviour, os.Getenv("GUICHET_HEALTH_FILE"),
+				os.Getenv("GUICHET_SESSION_FILE"), os.Getenv("GUICHET_ANNOUNCE_FILE"), os.Getenv("GUICHET_UPDATE_STATUS"))
 			f.Sync()
 			f.Close()
 		}
