@@ -50,6 +50,7 @@ const (
 	defaultFactory     = "/usr/lib/guichet/bin/guichet"
 	defaultRootOfTrust = "/usr/lib/guichet/update/root.json"
 	defaultUSB         = "/media/guichet-update"
+	defaultVersionFile = "/usr/lib/guichet/version" // the factory binary's version, one line, written by the image build
 )
 
 func main() {
@@ -118,7 +119,7 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 	usb := fs.String("usb", defaultUSB, "where a USB stick with a repository is mounted; preferred when present")
 	identity := fs.String("identity", "", "directory of the kiosk's enrolment (mutual TLS to the registry); default <data>/kiosk, then <data>")
 	caFile := fs.String("ca", "", "with an https -repo and no readable enrolment: the registry CA to pin (no client certificate; the metadata's signatures are the protection)")
-	factoryVersion := fs.String("factory-version", "", "the version of the factory binary (MAJOR.MINOR.PATCH)")
+	factoryVersion := fs.String("factory-version", "", "the version of the factory binary (MAJOR.MINOR.PATCH); default: the first line of "+defaultVersionFile)
 	restartCmd := fs.String("restart", "systemctl restart guichet.service", "shell command that restarts the kiosk so that it runs <data>/current")
 	window := fs.String("window", "02:00-05:00", "maintenance window HH:MM-HH:MM[@Zone] until the kiosk's session.state gives one")
 	probation := fs.Duration("probation", 3*time.Minute, "how long a new release has to write its health report")
@@ -141,6 +142,9 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 		cfg.Announced = update.AnnouncedGate(*data, *usb)
 	}
 	var err error
+	if *factoryVersion == "" {
+		*factoryVersion = imageVersion()
+	}
 	if *factoryVersion != "" {
 		if cfg.FactoryVersion, err = update.ParseVersion(*factoryVersion); err != nil {
 			return err
@@ -278,6 +282,16 @@ func networkSource(repo, identityDir, data, caFile string) (update.Source, error
 	return update.HTTPSource{BaseURL: repo, Client: &http.Client{Transport: tr}}, nil
 }
 
+// imageVersion is the factory binary's version as the image records it, or "".
+func imageVersion() string {
+	b, err := os.ReadFile(defaultVersionFile)
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line)
+}
+
 // watchdog tells systemd the daemon is alive (Type=notify, WatchdogSec=).
 func watchdog(ctx context.Context) {
 	sock := os.Getenv("NOTIFY_SOCKET")
@@ -322,9 +336,12 @@ func launch(args []string) error {
 	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
 	data := fs.String("data", defaultData, "the kiosk's data partition")
 	factory := fs.String("factory", defaultFactory, "the image's own kiosk binary, run when no release is current")
-	factoryVersion := fs.String("factory-version", "", "its version")
+	factoryVersion := fs.String("factory-version", "", "its version; default: the first line of "+defaultVersionFile)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *factoryVersion == "" {
+		*factoryVersion = imageVersion()
 	}
 	bin, version := *factory, *factoryVersion
 	if t, err := os.Readlink(filepath.Join(*data, update.CurrentLink)); err == nil {
