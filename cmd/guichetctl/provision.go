@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -101,6 +102,9 @@ func runProvision(ctx context.Context, c *cli, args []string) error {
 		return &exitError{2, errors.New("-timeout must be positive")}
 	case !utf8.ValidString(o.technician) || len(o.technician) > wire.MaxName:
 		return &exitError{2, fmt.Errorf("-technician: at most %d bytes of text", wire.MaxName)}
+	}
+	if err := kioskStopped(o.data); err != nil {
+		return err
 	}
 	p := newProvisioner(c.stdout, o)
 	defer p.close()
@@ -569,7 +573,13 @@ func (p *provisioner) receiptPrinter(ctx context.Context) {
 		defer cancel()
 		return pr.Status(sctx)
 	}
+	// The supervisor says connected as it hands the port to Drive: give
+	// Drive a moment to take it.
 	st, err := status()
+	for deadline := time.Now().Add(connectWait); errors.Is(err, printq.ErrAbsent) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		st, err = status()
+	}
 	if err != nil {
 		p.fail(step, "the receipt printer does not answer status queries (%v): check that it is switched on, its cable plugged and -printer names its roll", err)
 		return
@@ -918,4 +928,21 @@ func openKioskStore(dir string, id *client.Identity) (*store.Store, error) {
 		return nil, fmt.Errorf("the kiosk's store %s cannot be opened (%v): if the kiosk is running, stop it first (systemctl stop guichet)", filepath.Join(dir, "kiosk.db"), err)
 	}
 	return st, nil
+}
+
+// kioskStopped fails when a running kiosk holds its store: it also holds
+// the devices, and two readers on one serial line each get half of it.
+func kioskStopped(dir string) error {
+	path := filepath.Join(dir, "kiosk.db")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // no store yet: no kiosk has run here
+	}
+	defer f.Close()
+	// bbolt holds an exclusive flock on the file while it is open for
+	// writing.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("the kiosk is running (it holds %s): stop it first (systemctl stop guichet); it holds the devices too", path)
+	}
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 }

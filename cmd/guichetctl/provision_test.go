@@ -226,7 +226,9 @@ func (tc *technician) work() {
 			}
 			tc.do("gpio press servicekey")
 			time.Sleep(150 * time.Millisecond) // longer than the debounce
-			tc.do("gpio release servicekey")
+			// After the last light, provision may be done and its socket
+			// gone before the key is let go.
+			tc.b.d.Exec(context.Background(), "gpio release servicekey")
 			time.Sleep(150 * time.Millisecond)
 		}
 	}
@@ -539,5 +541,27 @@ func TestProvisionEnrolment(t *testing.T) {
 	wantLines(t, out, "moving the kiosk from court tpi-casablanca to court tpi-rabat", "✓ enrol: enrolled as ma-casa-50", "for court tpi-rabat", "✓ pack: pack ma v1, court tpi-rabat")
 	if s, err := site.Read(data); err != nil || s.Court != "tpi-rabat" {
 		t.Errorf("site after -reenrol = %+v, %v; want court tpi-rabat", s, err)
+	}
+}
+
+func TestProvisionRefusesWhileTheKioskRuns(t *testing.T) {
+	data := t.TempDir()
+	st, err := store.Open(filepath.Join(data, "kiosk.db"), store.Options{KioskID: "ma-casa-60"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var out, stderr bytes.Buffer
+	code := run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"provision", "-data", data, "-trust", "/nonexistent"})
+	if code != 1 || !strings.Contains(stderr.String(), "the kiosk is running") || !strings.Contains(stderr.String(), "systemctl stop guichet") {
+		t.Errorf("provision beside a running kiosk = %d, %q", code, stderr.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("provision beside a running kiosk ran steps:\n%s", out.String())
+	}
+	st.Close()
+	code = run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"provision", "-data", data, "-trust", "/nonexistent", "-timeout", "1s"})
+	if code != 1 || !strings.Contains(out.String(), "✗ enrol: trustfile: /nonexistent does not exist") {
+		t.Errorf("provision after the kiosk stopped = %d:\n%s", code, out.String())
 	}
 }
