@@ -81,6 +81,13 @@ func parsePINHash(s string) (pinHash, error) {
 	return pinHash{iter: iter, salt: salt, key: key}, nil
 }
 
+// CheckPINHash reports whether s is a HashPIN string the kiosk can verify
+// PINs against.
+func CheckPINHash(s string) error {
+	_, err := parsePINHash(s)
+	return err
+}
+
 // VerifyPIN reports whether pin matches a HashPIN string.
 func VerifyPIN(hash, pin string) (bool, error) {
 	h, err := parsePINHash(hash)
