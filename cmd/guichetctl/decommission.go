@@ -88,6 +88,9 @@ func (d *decommissioner) run(ctx context.Context) error {
 	if fi, err := os.Stat(d.dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%s is not the kiosk's data directory: give it with -data", d.dir)
 	}
+	if err := kioskStopped(d.dir); err != nil {
+		return err
+	}
 	id, err := client.LoadIdentity(d.dir)
 	if err != nil {
 		if !d.force {

@@ -559,6 +559,14 @@ func TestProvisionRefusesWhileTheKioskRuns(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("provision beside a running kiosk ran steps:\n%s", out.String())
 	}
+	stderr.Reset()
+	code = run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"decommission", "-data", data, "-reason", "test", "-force"})
+	if code != 1 || !strings.Contains(stderr.String(), "the kiosk is running") {
+		t.Errorf("decommission -force beside a running kiosk = %d, %q", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "kiosk.db")); err != nil {
+		t.Errorf("decommission beside a running kiosk touched its store: %v", err)
+	}
 	st.Close()
 	code = run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"provision", "-data", data, "-trust", "/nonexistent", "-timeout", "1s"})
 	if code != 1 || !strings.Contains(out.String(), "✗ enrol: trustfile: /nonexistent does not exist") {
