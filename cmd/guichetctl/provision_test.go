@@ -292,8 +292,15 @@ func TestProvision(t *testing.T) {
 	if s.CountryPack != "ma" || s.Court != testCourt || s.KioskID != "ma-casa-20" {
 		t.Errorf("site.json = %+v", s)
 	}
-	if n := len(b.d.Printer.Receipts()); n != 2 {
-		t.Errorf("%d pieces of paper came out, want 2 (the test page and the report)", n)
+	if rs := b.d.Printer.Receipts(); len(rs) != 2 {
+		t.Errorf("%d pieces of paper came out, want 2 (the test page and the report)", len(rs))
+	} else {
+		if page := strings.Join(rs[0].Lines, "\n"); !strings.Contains(page, "GUICHET TEST ma-casa-20") {
+			t.Errorf("the first piece of paper is not this kiosk's test page:\n%s", page)
+		}
+		if report := strings.Join(rs[1].Lines, "\n"); !strings.Contains(report, "PROVISIONING: 7/7 steps passed") || !strings.Contains(report, "Rachid") {
+			t.Errorf("the second piece of paper is not the provisioning report:\n%s", report)
+		}
 	}
 	if got := reg.audit(t, "ma-casa-20"); !strings.Contains(strings.Join(got, ","), "kiosk.provisioned") {
 		t.Errorf("registry audit for the kiosk = %v, want kiosk.provisioned", got)
