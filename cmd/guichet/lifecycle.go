@@ -130,22 +130,27 @@ type healthCheck struct {
 	link    *syncLink
 	log     *slog.Logger
 
+	// onResult, if set, hears the check's outcome once: the settings on
+	// probation are kept or given up with it.
+	onResult func(ok bool, detail string)
+
 	mu   sync.Mutex
 	home bool
-	done bool
 }
 
 func newHealthCheck(ps *peripherals, st *store.Store, link *syncLink, log *slog.Logger) *healthCheck {
+	h := &healthCheck{ps: ps, st: st, link: link, log: log}
 	path, rel := os.Getenv("GUICHET_HEALTH_FILE"), os.Getenv("GUICHET_RELEASE")
 	if path == "" || rel == "" {
-		return nil
+		return h
 	}
 	v, err := updater.ParseVersion(rel)
 	if err != nil {
 		log.Error("GUICHET_RELEASE is not a version: no health report", "release", rel, "err", err)
-		return nil
+		return h
 	}
-	return &healthCheck{path: path, version: v, ps: ps, st: st, link: link, log: log}
+	h.path, h.version = path, v
+	return h
 }
 
 // homeScreenUp is called once the home screen showed.
@@ -202,6 +207,12 @@ func (h *healthCheck) run(ctx context.Context, deadline time.Duration) {
 		r := h.report()
 		ok := r.HomeScreenRendered && r.PeripheralsAnswered && r.StoreOpened && r.RegistryReachedOrQueueIntact
 		if ok || time.Now().After(end) {
+			if h.onResult != nil {
+				h.onResult(ok, r.Detail)
+			}
+			if h.path == "" {
+				return
+			}
 			b, err := json.Marshal(r)
 			if err == nil {
 				err = writeAtomic(h.path, b)
@@ -224,18 +235,37 @@ func (h *healthCheck) run(ctx context.Context, deadline time.Duration) {
 // sessionState tells the updater whether a citizen is at the kiosk, in
 // $GUICHET_SESSION_FILE (updater.SessionState), each time that changes.
 type sessionState struct {
-	path string
-	log  *slog.Logger
+	path   string
+	log    *slog.Logger
+	window *updater.Window // from the settings; nil: the updater's default
 
 	mu     sync.Mutex
 	active *bool
 }
 
-func newSessionState(log *slog.Logger) *sessionState {
-	if p := os.Getenv("GUICHET_SESSION_FILE"); p != "" {
-		return &sessionState{path: p, log: log}
+func newSessionState(log *slog.Logger, window string) *sessionState {
+	p := os.Getenv("GUICHET_SESSION_FILE")
+	if p == "" {
+		return nil
 	}
-	return nil
+	s := &sessionState{path: p, log: log}
+	if window != "" {
+		start, end, _ := strings.Cut(window, "-")
+		s.window = &updater.Window{Start: start, End: end, Zone: localZone()}
+	}
+	return s
+}
+
+// localZone is the IANA name of the kiosk's time zone ($TZ, then
+// /etc/timezone), "" (UTC) when unknown.
+func localZone() string {
+	if z := os.Getenv("TZ"); z != "" {
+		return strings.TrimPrefix(z, ":")
+	}
+	if b, err := os.ReadFile("/etc/timezone"); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return ""
 }
 
 // observe records the screen's kind: any screen but the attract screen is
@@ -250,7 +280,7 @@ func (s *sessionState) observe(k flow.Kind) {
 	if s.active != nil && *s.active == active {
 		return
 	}
-	b, err := updater.EncodeSessionState(updater.SessionState{SessionActive: active, ChangedAt: time.Now().UTC()})
+	b, err := updater.EncodeSessionState(updater.SessionState{SessionActive: active, ChangedAt: time.Now().UTC(), Window: s.window})
 	if err == nil {
 		err = writeAtomic(s.path, b)
 	}

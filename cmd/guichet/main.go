@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -22,12 +23,14 @@ import (
 
 	"guichet/drivers/escpos"
 	"guichet/drivers/ipp"
+	"guichet/kiosk/audit"
 	"guichet/kiosk/clock"
 	"guichet/kiosk/flow"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/printq"
 	"guichet/kiosk/receipt"
 	"guichet/sync/client"
+	"guichet/sync/wire"
 	"guichet/ui"
 	"guichet/ui/speech"
 )
@@ -51,6 +54,7 @@ type config struct {
 	laser   string // CUPS queue of the laser printer
 	cups    string // CUPS server host:port
 	regDir  string // run a development registry in-process, in this directory
+	window  string // maintenance window "HH:MM-HH:MM" for the updater (settings)
 }
 
 func main() {
@@ -78,6 +82,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log, logs); err != nil {
+		if errors.Is(err, errRestart) {
+			log.Warn("stopping so that systemd starts the kiosk again with its new settings")
+			os.Exit(settingsRestartCode)
+		}
 		log.Error("guichet stopped", "err", err)
 		os.Exit(1)
 	}
@@ -152,6 +160,32 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	}
 	diag := &diagnostics{kioskID: kioskID, log: logs, ps: ps, st: st, upd: upd, started: time.Now(), logger: log}
 	go diag.run(ctx, link, 5*time.Second)
+
+	// Settings from operations apply at start, on probation until the
+	// health check passes.
+	fc := flow.Config{KioskCourt: court, Location: time.Local}
+	probation, err := loadSettingsRecord(cfg.data)
+	if err != nil {
+		return err
+	}
+	var applied wire.Settings
+	if link.c != nil {
+		use, rolledBack, err := probation.choose(link.c.Settings())
+		if err != nil {
+			return err
+		}
+		if rolledBack != "" {
+			log.Error(rolledBack)
+			if _, err := st.RecordAudit(ctx, audit.System, "settings.rollback", fmt.Sprint(link.c.Settings().Version), rolledBack); err != nil {
+				log.Error("audit", "err", err)
+			}
+		}
+		applySettings(&cfg, &fc, use)
+		applied = use
+		if probation.onProbation() {
+			log.Warn("new settings on probation until the health check passes", "version", use.Version, "kept", probation.rec.Good.Version)
+		}
+	}
 	if path := paths["idscan"]; path != "" {
 		ps.startIDScanner(ctx, path)
 	}
@@ -228,7 +262,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	a := app.NewWithID("ma.gov.justice.guichet")
 	a.Settings().SetTheme(ui.Theme())
 	var screen atomic.Pointer[ui.Kiosk]
-	screenLog := &screenLogger{log: log, sessions: newSessionState(log)}
+	screenLog := &screenLogger{log: log, sessions: newSessionState(log, cfg.window)}
 	deps := flow.Deps{
 		Pack:       p,
 		Store:      notifyingStore{Store: st, notify: link.notify},
@@ -256,7 +290,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	if documents != nil {
 		deps.Documents = documents
 	}
-	f, err := flow.New(flow.Config{KioskCourt: court, TechnicianPINHash: pinHash, Location: time.Local}, deps)
+	fc.TechnicianPINHash = pinHash
+	f, err := flow.New(fc, deps)
 	if err != nil {
 		return err
 	}
@@ -274,6 +309,31 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	w.SetMaster()
 
 	health := newHealthCheck(ps, st, link, log)
+	var restart atomic.Bool
+	health.onResult = func(ok bool, detail string) {
+		if !probation.onProbation() {
+			return
+		}
+		if ok {
+			if err := probation.passed(); err != nil {
+				log.Error("settings record", "err", err)
+			}
+			log.Info("settings passed the health check", "version", applied.Version)
+			return
+		}
+		msg, err := probation.failed(detail)
+		if err != nil {
+			log.Error("settings record", "err", err)
+		}
+		log.Error(msg)
+		st.RecordAudit(ctx, audit.System, "settings.rollback", fmt.Sprint(applied.Version), msg)
+		restart.Store(true)
+		cancel()
+	}
+	go watchSettings(ctx, link, applied, probation, func() bool { return f.Screen().Kind == flow.KindAttract }, log, func() {
+		restart.Store(true)
+		cancel()
+	})
 	go link.reportConnectivity(ctx, f)
 	go health.run(ctx, 90*time.Second)
 	go keepAlive(ctx, log)
@@ -292,6 +352,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
+	if restart.Load() {
+		return errRestart
+	}
 	return nil
 }
 
