@@ -549,6 +549,11 @@ func TestProvisionEnrolment(t *testing.T) {
 	if s, err := site.Read(data); err != nil || s.Court != "tpi-rabat" {
 		t.Errorf("site after -reenrol = %+v, %v; want court tpi-rabat", s, err)
 	}
+
+	// A court the pack this software carries does not know.
+	nowhere := reg.ticket(t, "tpi-atlantis", "ma-casa-52", 0)
+	_, out = prov("-data", t.TempDir(), "-ticket", nowhere)
+	wantLines(t, out, "✓ enrol: enrolled as ma-casa-52", `✗ pack: court "tpi-atlantis" is not in pack ma v1: ask operations to check the ticket's court`)
 }
 
 func TestProvisionRefusesWhileTheKioskRuns(t *testing.T) {
