@@ -96,6 +96,12 @@ func writeAtomic(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
+	// The updater, another user, reads these files: readable by all
+	// whatever the unit's UMask.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return err

@@ -308,6 +308,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	w.SetFullScreen(cfg.fullscreen)
 	w.SetMaster()
 
+	go upd.pauseWhileActivating(ctx, f.SetPaused, time.Second)
 	health := newHealthCheck(ps, st, link, log)
 	var restart atomic.Bool
 	health.onResult = func(ok bool, detail string) {

@@ -89,22 +89,57 @@ func (u *updateLink) run(ctx context.Context, every time.Duration) {
 	}
 }
 
+// pauseWhileActivating keeps the kiosk from starting a citizen's session
+// while the updater activates a release (it restarts the kiosk within
+// seconds): the attract screen says it is back in a moment.
+func (u *updateLink) pauseWhileActivating(ctx context.Context, setPaused func(bool), every time.Duration) {
+	if u == nil || u.statusFile == "" {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	paused := false
+	for {
+		s, ok := u.status()
+		on := ok && (s.State == updater.Activating || s.State == updater.RollingBack)
+		if on != paused {
+			setPaused(on)
+			paused = on
+			u.log.Info("kiosk paused for an update", "paused", on, "state", string(s.State), "release", s.Release)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// status reads the updater's status file.
+func (u *updateLink) status() (updater.Status, bool) {
+	var s updater.Status
+	b, err := os.ReadFile(u.statusFile)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			u.log.Warn("updater status unreadable", "err", err)
+		}
+		return s, false
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		u.log.Warn("updater status does not decode", "err", err)
+		return s, false
+	}
+	return s, true
+}
+
 // state reads the updater's status for telemetry; nil when there is none
 // (or it does not read).
 func (u *updateLink) state() *wire.UpdateState {
 	if u == nil || u.statusFile == "" {
 		return nil
 	}
-	b, err := os.ReadFile(u.statusFile)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			u.log.Warn("updater status unreadable", "err", err)
-		}
-		return nil
-	}
-	var s updater.Status
-	if err := json.Unmarshal(b, &s); err != nil {
-		u.log.Warn("updater status does not decode", "err", err)
+	s, ok := u.status()
+	if !ok {
 		return nil
 	}
 	return toWireUpdate(s)

@@ -75,3 +75,40 @@ func TestUpdateStateForTelemetry(t *testing.T) {
 		t.Errorf("update state %+v", u)
 	}
 }
+
+func TestPauseWhileActivating(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "status.json")
+	u := &updateLink{statusFile: file, log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	paused := make(chan bool, 10)
+	go u.pauseWhileActivating(ctx, func(on bool) { paused <- on }, 10*time.Millisecond)
+	write := func(state updater.State) {
+		b, _ := json.Marshal(updater.Status{State: state, Committed: "1.4.1", Release: "1.4.2"})
+		if err := writeAtomic(file, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(updater.Waiting)
+	write(updater.Activating)
+	select {
+	case on := <-paused:
+		if !on {
+			t.Fatal("resumed before being paused")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not paused while the updater activates")
+	}
+	write(updater.Probation)
+	select {
+	case on := <-paused:
+		if on {
+			t.Fatal("paused twice")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not resumed after the activation")
+	}
+	if st, _ := os.Stat(file); st.Mode().Perm() != 0o644 {
+		t.Errorf("status written %v, want 0644 so that another user reads it", st.Mode().Perm())
+	}
+}

@@ -382,6 +382,14 @@ func (f *Flow) SetConnectivity(c Connectivity) {
 	f.update(func(fx *effects) { f.st.conn = c })
 }
 
+// SetPaused pauses the kiosk for a software update being activated: the
+// attract screen says it is back in a moment and no session starts until
+// it is resumed. A session in progress is never interrupted (the updater
+// activates only when none is).
+func (f *Flow) SetPaused(on bool) {
+	f.update(func(fx *effects) { f.st.paused = on })
+}
+
 // SetPrinter updates the status strip's receipt printer state.
 func (f *Flow) SetPrinter(s PrinterState) {
 	f.update(func(fx *effects) { f.st.printer = s })

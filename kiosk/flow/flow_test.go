@@ -982,3 +982,31 @@ func TestReprint(t *testing.T) {
 		}
 	})
 }
+
+// TestPausedForUpdate: while an update is activated the attract screen says
+// the kiosk is back in a moment, in every language, and neither a touch, the
+// presence sensor nor a scanned receipt starts a session; resumed, it does.
+func TestPausedForUpdate(t *testing.T) {
+	k := flowtest.New(t, "ma", flow.Config{})
+	k.SetPaused(true)
+	s := k.Screen()
+	if s.Kind != flow.KindAttract || len(s.Buttons) != 0 || s.Accepts.Code || len(s.Lines) != len(k.Pack.Languages) {
+		t.Fatalf("paused attract screen: %+v", s)
+	}
+	for _, l := range s.Lines {
+		if l.Text != k.Pack.Message(l.Lang, "home.back_soon") || l.Text == "" {
+			t.Errorf("line %q in %s", l.Text, l.Lang)
+		}
+	}
+	k.Tap(flow.TapStart)
+	k.Presence()
+	k.Scanned(k.Pack.TrackingURL(string(k.Ready)))
+	if got := k.Screen().Kind; got != flow.KindAttract {
+		t.Fatalf("a paused kiosk went to %s", got)
+	}
+	k.SetPaused(false)
+	k.Tap(flow.TapStart)
+	if got := k.Screen().Kind; got != flow.KindLanguage {
+		t.Errorf("resumed, a touch leads to %s, want the language screen", got)
+	}
+}

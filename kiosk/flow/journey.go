@@ -249,15 +249,22 @@ func (f *Flow) offers(id string) bool {
 }
 
 // wake starts a session from the attract screen.
-func (f *Flow) wake(fx *effects) {
+// wake starts a session from the attract screen, unless the kiosk is
+// paused for an update; it reports whether it did.
+func (f *Flow) wake(fx *effects) bool {
+	if f.st.paused {
+		fx.changed = false
+		return false
+	}
 	f.startSession(fx)
 	f.st.ended = false
 	if len(f.p.Languages) == 1 {
 		f.setLanguage(f.p.Languages[0].Code)
 		f.st.kind = KindServices
-		return
+		return true
 	}
 	f.st.kind = KindLanguage
+	return true
 }
 
 func (f *Flow) setLanguage(code string) {
@@ -864,7 +871,9 @@ func (f *Flow) scanned(fx *effects, payload string) {
 			return
 		}
 		if st.kind == KindAttract {
-			f.wake(fx)
+			if !f.wake(fx) {
+				return
+			}
 			f.setLanguage(f.p.DefaultLanguage)
 		}
 		if !f.startTracking() {

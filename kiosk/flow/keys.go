@@ -17,7 +17,7 @@ import (
 var Keys = func() []string {
 	k := []string{
 		// Home and navigation.
-		"home.welcome", "home.touch_to_start", "home.choose_language", "home.choose_service",
+		"home.welcome", "home.touch_to_start", "home.choose_language", "home.choose_service", "home.back_soon",
 		"nav.back", "nav.next", "nav.cancel", "nav.confirm", "nav.home", "nav.help",
 		"nav.finish", "nav.retry", "nav.skip", "nav.next_page", "nav.previous_page",
 		"access.large_text", "access.contrast", "access.speech",

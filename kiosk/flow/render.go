@@ -212,6 +212,12 @@ func (f *Flow) renderAttract(s *Screen) {
 			s.Lines = append(s.Lines, Line{Text: f.p.Message(l.Code, "session.ended"), Role: RoleHint, Lang: l.Code})
 		}
 	}
+	if f.st.paused {
+		for _, l := range f.p.Languages {
+			s.Lines = append(s.Lines, Line{Text: f.p.Message(l.Code, "home.back_soon"), Role: RoleEmphasis, Lang: l.Code})
+		}
+		return
+	}
 	for _, l := range f.p.Languages {
 		s.Lines = append(s.Lines,
 			Line{Text: f.p.Message(l.Code, "home.welcome"), Role: RoleHeading, Lang: l.Code},

@@ -27,6 +27,7 @@ type state struct {
 	access    Access
 	countdown *session.Event
 	ended     bool // the attract screen says the last session ended idle
+	paused    bool // an update is being activated: no session starts
 	busy      bool
 	working   string // message key of the work in progress
 	keyWaits  bool   // the service key turned while busy
