@@ -458,19 +458,14 @@ func (s *Server) rolloutAnswer(w http.ResponseWriter, status int, ro store.Rollo
 }
 
 // PathUpdates is where the registry serves the update repository (TUF
-// metadata and release files, update.NewRepositoryHandler) to enrolled
-// kiosks, with ranges for resumable downloads.
+// metadata and release files, update.NewRepositoryHandler) with ranges for
+// resumable downloads. It needs no client certificate: the updater runs
+// apart from the kiosk and does not hold its key, releases hold no secret
+// (nothing secret is baked into the kiosk's software), and what a kiosk
+// installs is trusted through the signed metadata, not the channel.
 const PathUpdates = "/v1/updates/"
 
-// updatesHandler serves Config.UpdatesDir to kiosks with a valid
-// certificate.
+// updatesHandler serves Config.UpdatesDir.
 func (s *Server) updatesHandler() http.Handler {
-	repo := http.StripPrefix(strings.TrimSuffix(PathUpdates, "/"), update.NewRepositoryHandler(s.cfg.UpdatesDir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, _, p := s.kiosk(r); p != nil {
-			writeProblem(w, p)
-			return
-		}
-		repo.ServeHTTP(w, r)
-	})
+	return http.StripPrefix(strings.TrimSuffix(PathUpdates, "/"), update.NewRepositoryHandler(s.cfg.UpdatesDir))
 }
