@@ -36,7 +36,7 @@ import (
 )
 
 const provisionUsage = `usage: guichetctl provision -data DIR -trust FILE [-ticket TEXT | -scan] [-reenrol] [-kiosk-id ID]
-         [-devices FILE | -idscan PATH -qrscan PATH -receipt PATH -gpio-sim SOCKET] [-printer 80mm|58mm]
+         [-devices FILE | -idscan PATH -qrscan PATH -receipt PATH] [-gpio LINES | -gpio-sim SOCKET] [-printer 80mm|58mm]
          [-technician NAME] [-timeout 2m] [-yes]
 
 Enrols the kiosk with the registry named by an enrolment ticket (typed, or
@@ -60,6 +60,8 @@ type provisionOptions struct {
 	idscan, qrscan  string
 	receipt         string
 	gpioSim         string
+	gpioLines       gpio.Config
+	gpioHost        bool // -gpio given
 	printerProfile  string
 	technician      string
 	timeout         time.Duration
@@ -84,6 +86,7 @@ func runProvision(ctx context.Context, c *cli, args []string) error {
 	fs.StringVar(&o.qrscan, "qrscan", "", "QR reader's stable path (overrides -devices)")
 	fs.StringVar(&o.receipt, "receipt", "", "receipt printer's stable path (overrides -devices)")
 	fs.StringVar(&o.gpioSim, "gpio-sim", "", "run an emulated GPIO board commanded on this unix socket (guichet-devsim's gpio commands)")
+	gpioLines := fs.String("gpio", "", "the GPIO header's wiring: ROLE=LINE[:low][:nopull],… (presence, servicekey, paperlow, help, ready, busy, fault)")
 	fs.StringVar(&o.printerProfile, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
 	fs.StringVar(&o.technician, "technician", "", "the technician's name, for the report")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long a step waits for the technician (a card, a code, a key)")
@@ -100,8 +103,17 @@ func runProvision(ctx context.Context, c *cli, args []string) error {
 		return &exitError{2, errors.New("-ticket and -scan: give one (a typed ticket, or scan it)")}
 	case o.timeout <= 0:
 		return &exitError{2, errors.New("-timeout must be positive")}
+	case *gpioLines != "" && o.gpioSim != "":
+		return &exitError{2, errors.New("-gpio and -gpio-sim: give one (the kiosk's header, or the emulated board)")}
 	case !utf8.ValidString(o.technician) || len(o.technician) > wire.MaxName:
 		return &exitError{2, fmt.Errorf("-technician: at most %d bytes of text", wire.MaxName)}
+	}
+	if *gpioLines != "" {
+		cfg, err := gpio.ParseLines(*gpioLines)
+		if err != nil {
+			return &exitError{2, fmt.Errorf("-gpio: %v", err)}
+		}
+		o.gpioLines, o.gpioHost = cfg, true
 	}
 	if err := kioskStopped(o.data); err != nil {
 		return err
@@ -728,14 +740,28 @@ func (p *provisioner) qrReader(ctx context.Context) {
 // gpioBoard reads every input and lights every light in turn.
 func (p *provisioner) gpioBoard(ctx context.Context) {
 	p.begin("gpio", "inputs and lights")
-	if p.o.gpioSim == "" {
-		p.fail("gpio", "no GPIO board configured: give -gpio-sim SOCKET for the emulated board (the GPIO line names of a kiosk's header are not yet a guichetctl option)")
-		return
-	}
-	sim := gpiosim.New(gpio.Config{})
-	b, err := gpio.New(sim.Pins(), gpio.Config{}, clock.System)
-	if err != nil {
-		p.fail("gpio", "the emulated GPIO board: %v", err)
+	var b *gpio.Board
+	switch {
+	case p.o.gpioHost:
+		var err error
+		if b, err = gpio.OpenHost(p.o.gpioLines, clock.System); err != nil {
+			p.fail("gpio", "the GPIO lines could not be opened (%v): check the line names in -gpio (gpioinfo lists this board's) and that the kiosk's user may use /dev/gpiochip*", err)
+			return
+		}
+	case p.o.gpioSim != "":
+		sim := gpiosim.New(gpio.Config{})
+		var err error
+		if b, err = gpio.New(sim.Pins(), gpio.Config{}, clock.System); err != nil {
+			p.fail("gpio", "the emulated GPIO board: %v", err)
+			return
+		}
+		if err := sim.Listen(p.devCtx, p.o.gpioSim); err != nil {
+			b.Close()
+			p.fail("gpio", "%v: is the kiosk running with the same -gpio-sim socket? stop it first", err)
+			return
+		}
+	default:
+		p.fail("gpio", "no GPIO header configured: give its wiring with -gpio presence=GPIO17,servicekey=GPIO27:low,… (as the kiosk is wired), or -gpio-sim SOCKET for the emulated board")
 		return
 	}
 	p.wg.Add(1)
@@ -744,10 +770,6 @@ func (p *provisioner) gpioBoard(ctx context.Context) {
 		<-p.devCtx.Done()
 		b.Close()
 	}()
-	if err := sim.Listen(p.devCtx, p.o.gpioSim); err != nil {
-		p.fail("gpio", "%v: is the kiosk running with the same -gpio-sim socket? stop it first", err)
-		return
-	}
 	var parts []string
 	for _, in := range gpio.Inputs {
 		if !b.Fitted(in) {
@@ -765,21 +787,38 @@ func (p *provisioner) gpioBoard(ctx context.Context) {
 		detail += " (the paper-low switch is on: put in a new roll)"
 	}
 	p.pass("gpio", "read every input: %s", detail)
-	p.lights(ctx, b)
+	leds := gpio.LEDs
+	if p.o.gpioHost {
+		leds = nil
+		for _, led := range gpio.LEDs {
+			if p.o.gpioLines.LEDName(led) != "" {
+				leds = append(leds, led)
+			}
+		}
+	}
+	p.lights(ctx, b, leds)
 }
 
 // lights lights each light alone and waits for the technician to confirm
 // it with the service key (or, with -yes, reads the line back).
-func (p *provisioner) lights(ctx context.Context, b *gpio.Board) {
+func (p *provisioner) lights(ctx context.Context, b *gpio.Board, leds []gpio.LED) {
 	const step = "leds"
+	switch {
+	case len(leds) == 0:
+		p.fail(step, "no light is wired in -gpio: add ready=, busy= and fault= lines")
+		return
+	case !p.o.yes && !b.Fitted(gpio.ServiceKey):
+		p.fail(step, "no service key is wired to confirm the lights with: add servicekey= to -gpio, or run with -yes and watch the lights")
+		return
+	}
 	defer func() {
-		for _, led := range gpio.LEDs {
+		for _, led := range leds {
 			b.SetLED(led, false)
 		}
 	}()
 	var lit []string
-	for _, led := range gpio.LEDs {
-		for _, other := range gpio.LEDs {
+	for _, led := range leds {
+		for _, other := range leds {
 			b.SetLED(other, other == led)
 		}
 		if !b.LEDOn(led) {

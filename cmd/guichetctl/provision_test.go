@@ -585,3 +585,26 @@ func TestProvisionRefusesWhileTheKioskRuns(t *testing.T) {
 		t.Errorf("provision after the kiosk stopped = %d:\n%s", code, out.String())
 	}
 }
+
+func TestProvisionGPIOFlags(t *testing.T) {
+	ctx := context.Background()
+	var out, stderr bytes.Buffer
+	code := run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"provision", "-data", t.TempDir(), "-gpio", "door=GPIO4"})
+	if code != 2 || !strings.Contains(stderr.String(), "unknown role") {
+		t.Errorf("provision -gpio door=GPIO4 = %d, %q; want 2 and the roles", code, stderr.String())
+	}
+	stderr.Reset()
+	code = run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"provision", "-data", t.TempDir(), "-gpio", "help=GPIO6", "-gpio-sim", "/tmp/x.sock"})
+	if code != 2 || !strings.Contains(stderr.String(), "give one") {
+		t.Errorf("provision -gpio -gpio-sim = %d, %q; want 2", code, stderr.String())
+	}
+	// A line this machine does not have (the test host has no such
+	// header): the step fails with what to check, not a crash.
+	out.Reset()
+	code = run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr}, []string{"provision", "-data", t.TempDir(), "-trust", "/nonexistent", "-timeout", "1s",
+		"-gpio", "presence=GUICHET_NO_SUCH_LINE_17,servicekey=GUICHET_NO_SUCH_LINE_27:low,ready=GUICHET_NO_SUCH_LINE_22"})
+	if code != 1 {
+		t.Errorf("provision with absent GPIO lines exited %d, want 1", code)
+	}
+	wantLines(t, out.String(), "✗ gpio: the GPIO lines could not be opened (", "check the line names in -gpio")
+}
