@@ -48,7 +48,7 @@ type onlineKiosk struct {
 	diag   *diagnostics
 }
 
-func startOnlineKiosk(t *testing.T) *onlineKiosk {
+func startOnlineKiosk(t *testing.T, opts ...func(*registry.Config)) *onlineKiosk {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -68,7 +68,11 @@ func startOnlineKiosk(t *testing.T) *onlineKiosk {
 	if err := registry.Init(ctx, regDir, registry.InitOptions{Operator: devOperator, Password: devPassword, Store: rst}); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := registry.New(registry.Config{Dir: regDir, Store: rst, Addr: "127.0.0.1:0"})
+	rcfg := registry.Config{Dir: regDir, Store: rst, Addr: "127.0.0.1:0"}
+	for _, o := range opts {
+		o(&rcfg)
+	}
+	reg, err := registry.New(rcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
