@@ -374,7 +374,7 @@ func TestProvisionRefusesTickets(t *testing.T) {
 			wantLines(t, out.String(), tt.want,
 				"✗ pack: not checked: the kiosk is not enrolled",
 				"✗ idscan: no ID-card scanner configured: give its stable path with -idscan PATH",
-				"✗ gpio: no GPIO board configured",
+				"✗ gpio: no GPIO header configured: give its wiring with -gpio",
 				"✗ upload: not sent: the kiosk is not enrolled")
 			if _, err := client.LoadIdentity(data); !errors.Is(err, client.ErrNotEnrolled) {
 				t.Errorf("after a refused ticket LoadIdentity = %v, want ErrNotEnrolled", err)
