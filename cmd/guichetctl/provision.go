@@ -354,10 +354,9 @@ func (p *provisioner) enrol(ctx context.Context) {
 	if p.id != nil && st.Court != p.id.Court {
 		p.note("moving the kiosk from court %s to court %s (-reenrol)", p.id.Court, st.Court)
 	}
-	kioskID := st.KioskID
-	if kioskID == "" {
-		kioskID = p.o.kioskID
-	}
+	// The kiosk keeps its id across enrolments; a ticket naming another
+	// kiosk is then refused by EnrolWithTicket.
+	kioskID := p.o.kioskID
 	if kioskID == "" && p.id != nil {
 		kioskID = p.id.KioskID
 	}
@@ -365,7 +364,14 @@ func (p *provisioner) enrol(ctx context.Context) {
 		kioskID = readKioskID(p.o.data)
 	}
 	if kioskID == "" {
+		kioskID = st.KioskID
+	}
+	if kioskID == "" {
 		p.fail(step, "the ticket names no kiosk and this kiosk has no id yet: run again with -kiosk-id ID (the id on the kiosk's label)")
+		return
+	}
+	if st.KioskID != "" && st.KioskID != kioskID {
+		p.fail(step, "the ticket is for kiosk %s but this kiosk is %s: ask operations for a ticket for %s, or one that names no kiosk", st.KioskID, kioskID, kioskID)
 		return
 	}
 	if !wire.ValidKioskID(kioskID) {

@@ -538,6 +538,10 @@ func TestProvisionEnrolment(t *testing.T) {
 		"✗ receipt: no receipt printer configured: give its stable path with -receipt PATH",
 		"✓ upload: the registry at")
 
+	// A ticket for another kiosk.
+	_, out = prov("-data", data, "-ticket", reg.ticket(t, testCourt, "ma-casa-99", 0), "-reenrol")
+	wantLines(t, out, "✗ enrol: the ticket is for kiosk ma-casa-99 but this kiosk is ma-casa-50: ask operations for a ticket for ma-casa-50")
+
 	// The same ticket on another kiosk: used.
 	_, out = prov("-data", t.TempDir(), "-ticket", ticket, "-kiosk-id", "ma-casa-51")
 	wantLines(t, out, "✗ enrol: the registry refused the ticket")
