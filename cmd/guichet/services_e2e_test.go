@@ -15,7 +15,6 @@ import (
 	"guichet/drivers/pdfdoc/pdfcheck"
 	"guichet/kiosk/clock"
 	"guichet/kiosk/extract"
-	"guichet/kiosk/extract/extracttest"
 	"guichet/kiosk/flow"
 	"guichet/kiosk/flow/flowtest"
 	"guichet/kiosk/pack"
@@ -24,6 +23,7 @@ import (
 	"guichet/sync/client"
 	"guichet/sync/registry"
 	"guichet/sync/registry/boltstore"
+	"guichet/sync/registry/registrytest"
 	rstore "guichet/sync/registry/store"
 	"guichet/sync/wire"
 )
@@ -329,42 +329,9 @@ func containsKind(kinds []flow.Kind, k flow.Kind) bool {
 // and the request moved to ready.
 func issueExtract(t *testing.T, k *onlineKiosk, req rstore.Request) {
 	t.Helper()
-	ctx := context.Background()
-	x, err := extracttest.Sample(k.p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.Tracking = req.Tracking
-	x.Holder.NationalID, x.Holder.BirthDate = k.card.NationalNumber, k.card.BirthDate
-	if err := extracttest.SignAll(x, k.p.ExtractVerificationBase); err != nil {
-		t.Fatal(err)
-	}
-	for id, key := range extracttest.Keys() {
-		role := rstore.RoleClerk
-		if key.Role == extract.Prosecutor {
-			role = rstore.RoleProsecutor
-		}
-		if err := k.rst.PutSigningKey(ctx, rstore.SigningKey{ID: id, Account: id, Role: role, Court: k.court, Public: key.Public, Sealed: []byte{1}, CreatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	doc, _ := json.Marshal(x)
-	if err := k.rst.PutExtract(ctx, rstore.IssuedExtract{Number: x.Number, KioskID: req.KioskID, RequestID: req.RequestID, Tracking: string(req.Tracking),
-		Court: x.Court, IssuedAt: x.IssuedAt, IssuedBy: devClerk, Prosecutor: devProsec, Fragment: "f", Document: doc}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := k.rst.Endorse(ctx, x.Number, doc, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	clerk, err := k.rst.Account(ctx, devClerk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, to := range []request.State{request.InProcessing, request.Ready} {
-		if _, err := k.reg.SetStatus(ctx, clerk, req.KioskID, req.RequestID, to, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	registrytest.IssueSample(t, k.reg, k.p, devClerk, req, func(x *extract.Extract) {
+		x.Holder.NationalID, x.Holder.BirthDate = k.card.NationalNumber, k.card.BirthDate
+	}, true)
 }
 
 func rstoreFilterBulletin() rstore.Filter { return rstore.Filter{Service: "bulletin3"} }

@@ -3,17 +3,16 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
 	"guichet/kiosk/extract"
-	"guichet/kiosk/extract/extracttest"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/request"
 	"guichet/kiosk/store"
 	"guichet/sync/registry"
+	"guichet/sync/registry/registrytest"
 	rstore "guichet/sync/registry/store"
 	"guichet/sync/wire"
 )
@@ -80,44 +79,16 @@ func TestFetchExtract(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := pack.Embedded("ma")
-	issue := func(tamper bool) {
-		x, _ := extracttest.Sample(p)
-		x.Tracking = r.Tracking
-		if err := extracttest.SignAll(x, p.ExtractVerificationBase); err != nil {
-			t.Fatal(err)
-		}
-		if tamper {
-			x.Holder.Mother.Latin = "Someone Else"
-		}
-		doc, _ := json.Marshal(x)
-		if err := e.st.PutExtract(ctx, rstore.IssuedExtract{Number: x.Number, KioskID: k.id, RequestID: r.ID, Tracking: string(r.Tracking), Court: x.Court,
-			IssuedAt: x.IssuedAt, IssuedBy: clerkName, Prosecutor: "p", Fragment: "f", Document: doc}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.st.Endorse(ctx, x.Number, doc, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for id, key := range extracttest.Keys() {
-		role := rstore.RoleClerk
-		if key.Role == extract.Prosecutor {
-			role = rstore.RoleProsecutor
-		}
-		if err := e.st.PutSigningKey(ctx, rstore.SigningKey{ID: id, Account: id, Role: role, Court: court, Public: key.Public, Sealed: []byte{1}, CreatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	holder := wire.Holder{NationalNumber: "BE123456", BirthDate: "1990-03-12"}
 	base := p.ExtractVerificationBase
 	if _, err := k.c.FetchExtract(ctx, r.Tracking, holder, base); !errors.Is(err, ErrNotReady) {
 		t.Fatalf("FetchExtract before issue = %v, want ErrNotReady", err)
 	}
-	issue(true)
-	for _, to := range []request.State{request.InProcessing, request.Ready} {
-		if _, err := e.srv.SetStatus(ctx, e.clerk(t), k.id, r.ID, to, ""); err != nil {
-			t.Fatal(err)
-		}
+	rr, err := e.st.Request(ctx, k.id, r.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
+	registrytest.IssueSample(t, e.srv, p, clerkName, rr, func(x *extract.Extract) { x.Holder.Mother.Latin = "Someone Else" }, false)
 	if _, err := k.c.FetchExtract(ctx, r.Tracking, holder, base); !errors.Is(err, ErrSignature) {
 		t.Fatalf("FetchExtract of an altered extract = %v, want ErrSignature", err)
 	}
@@ -146,33 +117,11 @@ func TestFetchAndDeliver(t *testing.T) {
 	}
 	r, _ := k.st.Request(reqs[0].ID)
 	p, _ := pack.Embedded("ma")
-	x, _ := extracttest.Sample(p)
-	x.Tracking = r.Tracking
-	if err := extracttest.SignAll(x, p.ExtractVerificationBase); err != nil {
+	rr, err := e.st.Request(ctx, k.id, r.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for id, key := range extracttest.Keys() {
-		role := rstore.RoleClerk
-		if key.Role == extract.Prosecutor {
-			role = rstore.RoleProsecutor
-		}
-		if err := e.st.PutSigningKey(ctx, rstore.SigningKey{ID: id, Account: id, Role: role, Court: court, Public: key.Public, Sealed: []byte{1}, CreatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	doc, _ := json.Marshal(x)
-	if err := e.st.PutExtract(ctx, rstore.IssuedExtract{Number: x.Number, KioskID: k.id, RequestID: r.ID, Tracking: string(r.Tracking), Court: x.Court,
-		IssuedAt: x.IssuedAt, IssuedBy: clerkName, Prosecutor: "p", Fragment: "f", Document: doc}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.Endorse(ctx, x.Number, doc, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	for _, to := range []request.State{request.InProcessing, request.Ready} {
-		if _, err := e.srv.SetStatus(ctx, e.clerk(t), k.id, r.ID, to, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x := registrytest.IssueSample(t, e.srv, p, clerkName, rr, nil, true)
 	got, err := k.c.FetchExtract(ctx, r.Tracking, wire.Holder{NationalNumber: "be123456", BirthDate: "1990-03-12"}, p.ExtractVerificationBase)
 	if err != nil {
 		t.Fatalf("FetchExtract = %v", err)
