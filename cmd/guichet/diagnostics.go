@@ -190,19 +190,13 @@ func (d *diagnostics) answer(ctx context.Context, link *syncLink) error {
 }
 
 // run answers requests as the change feed brings them.
-func (d *diagnostics) run(ctx context.Context, link *syncLink, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+func (d *diagnostics) run(ctx context.Context, link *syncLink, period time.Duration) {
+	every(ctx, period, func() bool {
 		if err := d.answer(ctx, link); err != nil {
 			d.logger.Warn("diagnostics not sent", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return true
+	})
 }
 
 // healthLine is one line of the peripherals' history.

@@ -206,36 +206,30 @@ func (h *healthCheck) run(ctx context.Context, deadline time.Duration) {
 	if h == nil {
 		return
 	}
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
 	end := time.Now().Add(deadline)
-	for {
+	every(ctx, time.Second, func() bool {
 		r := h.report()
 		ok := r.HomeScreenRendered && r.PeripheralsAnswered && r.StoreOpened && r.RegistryReachedOrQueueIntact
-		if ok || time.Now().After(end) {
-			if h.onResult != nil {
-				h.onResult(ok, r.Detail)
-			}
-			if h.path == "" {
-				return
-			}
-			b, err := json.Marshal(r)
-			if err == nil {
-				err = writeAtomic(h.path, b)
-			}
-			if err != nil {
-				h.log.Error("health report not written", "path", h.path, "err", err)
-			} else {
-				h.log.Info("health report written", "release", h.version.String(), "healthy", ok, "detail", r.Detail)
-			}
-			return
+		if !ok && time.Now().Before(end) {
+			return true
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if h.onResult != nil {
+			h.onResult(ok, r.Detail)
 		}
-	}
+		if h.path == "" {
+			return false
+		}
+		b, err := json.Marshal(r)
+		if err == nil {
+			err = writeAtomic(h.path, b)
+		}
+		if err != nil {
+			h.log.Error("health report not written", "path", h.path, "err", err)
+		} else {
+			h.log.Info("health report written", "release", h.version.String(), "healthy", ok, "detail", r.Detail)
+		}
+		return false
+	})
 }
 
 // sessionState tells the updater whether a citizen is at the kiosk, in

@@ -30,29 +30,37 @@ func (t localTracker) Track(ctx context.Context, n tracking.Number) (flow.Tracke
 	return flow.TrackedRequest{Request: r, Source: flow.FromLocal, SyncedAt: t.lastSync()}, nil
 }
 
-// compactWhenIdle removes acknowledged requests' sealed bytes from the store
-// file (bbolt keeps deleted values in free pages) whenever no citizen is at
-// the kiosk and there is something to remove.
-func compactWhenIdle(ctx context.Context, st *store.Store, idle func() bool, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
+// every calls fn at once and then every d, until ctx ends or fn returns
+// false: the kiosk's background chores.
+func every(ctx context.Context, d time.Duration, fn func() bool) {
+	t := time.NewTicker(d)
 	defer t.Stop()
-	for {
+	for fn() {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// compactWhenIdle removes acknowledged requests' sealed bytes from the store
+// file (bbolt keeps deleted values in free pages) whenever no citizen is at
+// the kiosk and there is something to remove.
+func compactWhenIdle(ctx context.Context, st *store.Store, idle func() bool, d time.Duration, log *slog.Logger) {
+	every(ctx, d, func() bool {
 		h, err := st.Health()
 		if err != nil || h.Residue == 0 || !idle() {
-			continue
+			return true
 		}
 		start := time.Now()
 		if err := st.Compact(ctx); err != nil {
 			log.Error("idle compaction failed", "err", err)
-			continue
+			return true
 		}
 		log.Info("idle compaction", "residue", h.Residue, "took", time.Since(start).Round(time.Millisecond))
-	}
+		return true
+	})
 }
 
 // technician gives the technician screen what it shows and does.

@@ -174,30 +174,21 @@ func watchSettings(ctx context.Context, link *syncLink, running wire.Settings, p
 	if link.c == nil {
 		return
 	}
-	t := time.NewTicker(30 * time.Second)
-	defer t.Stop()
 	told := uint64(0)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, 30*time.Second, func() bool {
 		latest := link.c.Settings()
-		if latest.Version <= running.Version || slices.Contains(p.rec.Refused, latest.Version) {
-			continue
-		}
-		if os.Getenv("NOTIFY_SOCKET") == "" {
+		switch {
+		case latest.Version <= running.Version || slices.Contains(p.rec.Refused, latest.Version):
+		case os.Getenv("NOTIFY_SOCKET") == "":
 			if told != latest.Version {
 				log.Warn("new settings apply at the next start", "version", latest.Version)
 				told = latest.Version
 			}
-			continue
-		}
-		if idle() {
+		case idle():
 			log.Warn("restarting to apply new settings while nobody is at the kiosk", "version", latest.Version)
 			restart()
-			return
+			return false
 		}
-	}
+		return true
+	})
 }

@@ -48,9 +48,7 @@ func (l *syncLink) lastFeed() time.Time {
 // time current.
 func (l *syncLink) reportConnectivity(ctx context.Context, f *flow.Flow) {
 	var last flow.Connectivity
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
+	every(ctx, 2*time.Second, func() bool {
 		var c flow.Connectivity
 		if l.c != nil {
 			s := l.c.Status()
@@ -60,12 +58,8 @@ func (l *syncLink) reportConnectivity(ctx context.Context, f *flow.Flow) {
 			f.SetConnectivity(c)
 			last = c
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return true
+	})
 }
 
 // readings are the devices' health for telemetry.

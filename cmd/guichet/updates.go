@@ -71,35 +71,27 @@ func (u *updateLink) passAnnouncement() error {
 }
 
 // run passes announcements as the change feed brings them.
-func (u *updateLink) run(ctx context.Context, every time.Duration) {
+func (u *updateLink) run(ctx context.Context, period time.Duration) {
 	if u == nil {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	every(ctx, period, func() bool {
 		if err := u.passAnnouncement(); err != nil {
 			u.log.Error("update announcement not passed to the updater", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return true
+	})
 }
 
 // pauseWhileActivating keeps the kiosk from starting a citizen's session
 // while the updater activates a release (it restarts the kiosk within
 // seconds): the attract screen says it is back in a moment.
-func (u *updateLink) pauseWhileActivating(ctx context.Context, setPaused func(bool), every time.Duration) {
+func (u *updateLink) pauseWhileActivating(ctx context.Context, setPaused func(bool), period time.Duration) {
 	if u == nil || u.statusFile == "" {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
 	paused := false
-	for {
+	every(ctx, period, func() bool {
 		s, ok := u.status()
 		on := ok && (s.State == updater.Activating || s.State == updater.RollingBack)
 		if on != paused {
@@ -107,12 +99,8 @@ func (u *updateLink) pauseWhileActivating(ctx context.Context, setPaused func(bo
 			paused = on
 			u.log.Info("kiosk paused for an update", "paused", on, "state", string(s.State), "release", s.Release)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return true
+	})
 }
 
 // status reads the updater's status file.
