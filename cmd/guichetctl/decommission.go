@@ -56,7 +56,7 @@ func runDecommission(ctx context.Context, c *cli, args []string) error {
 	fs := flag.NewFlagSet("decommission", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() { fmt.Fprintln(c.stderr, decommissionUsage); fs.PrintDefaults() }
-	data := fs.String("data", "/var/lib/guichet", "the kiosk's data directory")
+	data := fs.String("data", applianceData, "the kiosk's data directory")
 	reason := fs.String("reason", "", "why the kiosk is taken out of service (sent to the registry)")
 	force := fs.Bool("force", false, "erase although requests are queued or the registry cannot be told")
 	if err := fs.Parse(args); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -24,6 +25,7 @@ import (
 	"guichet/drivers/idscan"
 	"guichet/drivers/qrscan"
 	"guichet/drivers/serialport"
+	"guichet/images/layout"
 	"guichet/kiosk/clock"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/printq"
@@ -51,6 +53,13 @@ Exit status 0 when every step passed, 1 otherwise, 2 for bad flags.`
 // connectWait is how long a device may take to open before its step fails.
 const connectWait = 3 * time.Second
 
+// The appliance's kiosk (images/rootfs DefaultKioskArgs): its data
+// directory on the data partition, and its peripherals' udev links.
+var (
+	applianceData    = layout.DataDir + "/kiosk"
+	applianceDevices = map[string]string{"idscan": "/dev/guichet/idscan", "qrscan": "/dev/guichet/qrscan", "receipt": "/dev/guichet/receipt"}
+)
+
 type provisionOptions struct {
 	data, trust     string
 	ticket          string
@@ -75,16 +84,16 @@ func runProvision(ctx context.Context, c *cli, args []string) error {
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() { fmt.Fprintln(c.stderr, provisionUsage); fs.PrintDefaults() }
 	o := provisionOptions{softwareVersion: softwareVersion(), clock: clock.System}
-	fs.StringVar(&o.data, "data", "/var/lib/guichet", "the kiosk's data directory")
+	fs.StringVar(&o.data, "data", applianceData, "the kiosk's data directory")
 	fs.StringVar(&o.trust, "trust", trustfile.DefaultPath, "the registry keys the image trusts for enrolment tickets")
 	fs.StringVar(&o.ticket, "ticket", "", `the enrolment ticket's text ("GUICHET-TICKET.1.…")`)
 	fs.BoolVar(&o.scan, "scan", false, "read the enrolment ticket's QR code with the kiosk's QR reader")
 	fs.BoolVar(&o.reenrol, "reenrol", false, "enrol again although the kiosk is enrolled (for another court, or after a revocation)")
 	fs.StringVar(&o.kioskID, "kiosk-id", "", "the kiosk's id, when neither the ticket nor an earlier enrolment gives one")
 	fs.StringVar(&o.devices, "devices", "", "devices file (NAME=PATH lines, as guichet-devsim writes)")
-	fs.StringVar(&o.idscan, "idscan", "", "ID-card reader's stable path (overrides -devices)")
-	fs.StringVar(&o.qrscan, "qrscan", "", "QR reader's stable path (overrides -devices)")
-	fs.StringVar(&o.receipt, "receipt", "", "receipt printer's stable path (overrides -devices)")
+	fs.StringVar(&o.idscan, "idscan", "", "ID-card reader's stable path (overrides -devices; default "+applianceDevices["idscan"]+")")
+	fs.StringVar(&o.qrscan, "qrscan", "", "QR reader's stable path (overrides -devices; default "+applianceDevices["qrscan"]+")")
+	fs.StringVar(&o.receipt, "receipt", "", "receipt printer's stable path (overrides -devices; default "+applianceDevices["receipt"]+")")
 	fs.StringVar(&o.gpioSim, "gpio-sim", "", "run an emulated GPIO board commanded on this unix socket (guichet-devsim's gpio commands)")
 	gpioLines := fs.String("gpio", "", "the GPIO header's wiring: ROLE=LINE[:low][:nopull],… (presence, servicekey, paperlow, help, ready, busy, fault)")
 	fs.StringVar(&o.printerProfile, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
@@ -184,15 +193,16 @@ func (p *provisioner) close() {
 	p.wg.Wait()
 }
 
-// resolveDevices takes the devices file, then the flags over it.
+// resolveDevices takes the appliance's paths, then the devices file's,
+// then the flags.
 func (p *provisioner) resolveDevices() error {
-	p.paths = map[string]string{}
+	p.paths = maps.Clone(applianceDevices)
 	if p.o.devices != "" {
 		m, err := devpaths.Read(p.o.devices)
 		if err != nil {
 			return err
 		}
-		p.paths = m
+		maps.Copy(p.paths, m)
 	}
 	for name, v := range map[string]string{"idscan": p.o.idscan, "qrscan": p.o.qrscan, "receipt": p.o.receipt} {
 		if v != "" {
@@ -265,7 +275,7 @@ func clipText(s string, n int) string {
 func (p *provisioner) attach(ctx context.Context, name, label, flagName string, baud int, drive func(context.Context, drivers.Port) error) error {
 	path := p.paths[name]
 	if path == "" {
-		return fmt.Errorf("no %s configured: give its stable path with -%s PATH (on the appliance /dev/guichet/%s) or -devices FILE", label, flagName, name)
+		return fmt.Errorf("no %s configured: give its stable path with -%s PATH or -devices FILE", label, flagName)
 	}
 	hc := make(chan drivers.Health, 16)
 	sup := &serialport.Supervisor{
@@ -286,7 +296,6 @@ func (p *provisioner) attach(ctx context.Context, name, label, flagName string, 
 		defer p.wg.Done()
 		sup.Run(dctx, drive)
 	}()
-	last := fmt.Sprintf("the %s at %s did not answer", label, path)
 	timeout := time.After(connectWait)
 	for {
 		select {
@@ -294,12 +303,17 @@ func (p *provisioner) attach(ctx context.Context, name, label, flagName string, 
 			if h.State == drivers.Connected {
 				return nil
 			}
-			if h.Reason != "" && h.Reason != "starting" {
-				last = h.Reason
+			// The supervisor announces each open ("opening PATH");
+			// anything else before connected is a failure.
+			if h.Reason != "" && !strings.HasPrefix(h.Reason, "opening ") {
+				// The first open failed: say so now rather than
+				// retry while the technician waits.
+				cancel()
+				return errors.New(h.Reason)
 			}
 		case <-timeout:
 			cancel()
-			return errors.New(last)
+			return fmt.Errorf("the %s at %s could not be opened within %s: unplug it and plug it back, then run again", label, path, connectWait)
 		case <-ctx.Done():
 			cancel()
 			return ctx.Err()

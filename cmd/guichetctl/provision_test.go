@@ -365,15 +365,18 @@ func TestProvisionRefusesTickets(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			data := t.TempDir()
+			gone := t.TempDir() // the devices are not plugged in
 			var out, stderr bytes.Buffer
 			code := run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr},
-				[]string{"provision", "-data", data, "-trust", reg.trust, "-ticket", tt.ticket, "-timeout", "5s"})
+				[]string{"provision", "-data", data, "-trust", reg.trust, "-ticket", tt.ticket, "-timeout", "5s",
+					"-idscan", filepath.Join(gone, "idscan"), "-qrscan", filepath.Join(gone, "qrscan"), "-receipt", filepath.Join(gone, "receipt")})
 			if code != 1 {
 				t.Errorf("exit %d, want 1", code)
 			}
 			wantLines(t, out.String(), tt.want,
 				"✗ pack: not checked: the kiosk is not enrolled",
-				"✗ idscan: no ID-card scanner configured: give its stable path with -idscan PATH",
+				"✗ idscan: not found at "+filepath.Join(gone, "idscan")+": is the ID-card scanner plugged in?",
+				"✗ receipt: not found at "+filepath.Join(gone, "receipt")+": is the receipt printer plugged in?",
 				"✗ gpio: no GPIO header configured: give its wiring with -gpio",
 				"✗ upload: not sent: the kiosk is not enrolled")
 			if _, err := client.LoadIdentity(data); !errors.Is(err, client.ErrNotEnrolled) {
@@ -535,7 +538,7 @@ func TestProvisionEnrolment(t *testing.T) {
 	_, out = prov("-data", data, "-ticket", ticket, "-kiosk-id", "ma-casa-50", "-idscan", filepath.Join(t.TempDir(), "idscan"))
 	wantLines(t, out, "✓ enrol: enrolled as ma-casa-50", "✓ pack: pack ma v1, court tpi-casablanca",
 		"✗ idscan: not found at ", "is the ID-card scanner plugged in?",
-		"✗ receipt: no receipt printer configured: give its stable path with -receipt PATH",
+		"✗ receipt: not found at /dev/guichet/receipt: is the receipt printer plugged in?",
 		"✓ upload: the registry at")
 
 	// A ticket for another kiosk.
