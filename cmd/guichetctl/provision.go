@@ -133,6 +133,11 @@ func runProvision(ctx context.Context, c *cli, args []string) error {
 		return &exitError{2, err}
 	}
 	p.run(ctx)
+	if n, err := giveToOwner(o.data); err != nil {
+		p.fail("files", "%v: the kiosk may not be able to read its enrolment; give %s and its files to the kiosk's user (chown -R)", err, o.data)
+	} else if n > 0 {
+		fmt.Fprintf(c.stdout, "  · %d files written as root given to the data directory's owner, who runs the kiosk\n", n)
+	}
 	var failed []string
 	for _, s := range p.steps {
 		if !s.OK {
@@ -1004,4 +1009,39 @@ func kioskStopped(dir string) error {
 		return fmt.Errorf("the kiosk is running (it holds %s): stop it first (systemctl stop guichet); it holds the devices too", path)
 	}
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
+
+// giveToOwner gives the kiosk's files in dir to dir's owner when
+// provisioning ran as root and the kiosk runs as its own user (the
+// appliance's guichet): a key only root can read would stop the kiosk.
+func giveToOwner(dir string) (int, error) {
+	if os.Geteuid() != 0 {
+		return 0, nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return 0, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 {
+		return 0, nil
+	}
+	n := 0
+	for _, e := range erasables {
+		paths, _ := filepath.Glob(filepath.Join(dir, e.name))
+		for _, path := range paths {
+			fi, err := os.Lstat(path)
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if fs, ok := fi.Sys().(*syscall.Stat_t); ok && fs.Uid == st.Uid && fs.Gid == st.Gid {
+				continue
+			}
+			if err := os.Lchown(path, int(st.Uid), int(st.Gid)); err != nil {
+				return n, fmt.Errorf("giving %s to uid %d: %w", path, st.Uid, err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

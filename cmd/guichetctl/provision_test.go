@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -614,4 +615,42 @@ func TestProvisionGPIOFlags(t *testing.T) {
 		t.Errorf("provision with absent GPIO lines exited %d, want 1", code)
 	}
 	wantLines(t, out.String(), "✗ gpio: the GPIO lines could not be opened (", "check the line names in -gpio")
+}
+
+// TestProvisionGivesFilesToTheKiosk: run as root on a data directory the
+// kiosk's user owns, provisioning leaves every file it wrote to that user.
+func TestProvisionGivesFilesToTheKiosk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to write files as root and give them away")
+	}
+	reg := newTestRegistry(t)
+	data := t.TempDir()
+	const kioskUID, kioskGID = 4242, 4343
+	if err := os.Chown(data, kioskUID, kioskGID); err != nil {
+		t.Fatal(err)
+	}
+	var out, stderr bytes.Buffer
+	run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &stderr},
+		[]string{"provision", "-data", data, "-trust", reg.trust, "-ticket", reg.ticket(t, testCourt, "ma-casa-70", 0), "-timeout", "1s", "-receipt", filepath.Join(t.TempDir(), "none")})
+	wantLines(t, out.String(), "✓ enrol: enrolled as ma-casa-70", "✓ upload:", "files written as root given to the data directory's owner")
+	ents, err := os.ReadDir(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		fi, err := os.Lstat(filepath.Join(data, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, e.Name())
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != kioskUID || st.Gid != kioskGID {
+			t.Errorf("%s is owned by %d:%d, want the kiosk's %d:%d", e.Name(), st.Uid, st.Gid, kioskUID, kioskGID)
+		}
+	}
+	for _, want := range []string{client.FileIdentity, client.FileEnrolment, site.File, "kiosk.db"} {
+		if !strings.Contains(strings.Join(names, " "), want) {
+			t.Errorf("data directory holds %v, want %s among them", names, want)
+		}
+	}
 }
