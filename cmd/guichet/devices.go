@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -29,27 +27,10 @@ import (
 	"guichet/kiosk/printq"
 )
 
-// readDevicesEnv reads guichet-devsim's devices.env: NAME=PATH lines.
-func readDevicesEnv(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("guichet: devices file: %w", err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("guichet: devices file %s: %q is not NAME=PATH", path, line)
-		}
-		out[k] = v
-	}
-	return out, sc.Err()
+// exists reports whether path names something (a udev link).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // peripherals are the kiosk's devices, each kept open by a supervisor, with
@@ -295,34 +276,26 @@ func (ps *peripherals) startGPIOSim(ctx context.Context, sock string) error {
 		return err
 	}
 	ps.startBoard(ctx, b)
-	os.Remove(sock)
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
+	if err := sim.Listen(ctx, sock); err != nil {
 		return fmt.Errorf("guichet: GPIO socket: %w", err)
 	}
-	go func() {
-		<-ctx.Done()
-		ln.Close()
-	}()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				line, _ := bufio.NewReader(c).ReadString('\n')
-				out, err := sim.Exec(strings.TrimSpace(line))
-				if err != nil {
-					fmt.Fprintf(c, "error: %v\n", err)
-					return
-				}
-				fmt.Fprintln(c, out)
-			}()
-		}
-	}()
 	ps.onHealth(drivers.Health{Device: "gpio", Path: sock, State: drivers.Connected, Since: time.Now()})
+	return nil
+}
+
+// startGPIOHost opens the kiosk's real GPIO header, wired as lines says.
+func (ps *peripherals) startGPIOHost(ctx context.Context, lines string) error {
+	cfg, err := gpio.ParseLines(lines)
+	if err != nil {
+		return fmt.Errorf("guichet: -gpio: %w", err)
+	}
+	b, err := gpio.OpenHost(cfg, clock.System)
+	if err != nil {
+		ps.onHealth(drivers.Health{Device: "gpio", Path: lines, State: drivers.Failed, Reason: err.Error(), Since: time.Now()})
+		return fmt.Errorf("guichet: GPIO header: %w", err)
+	}
+	ps.startBoard(ctx, b)
+	ps.onHealth(drivers.Health{Device: "gpio", Path: cfg.Lines(), State: drivers.Connected, Since: time.Now()})
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"guichet/drivers/devpaths"
 	"guichet/drivers/escpos"
 	"guichet/drivers/ipp"
 	"guichet/kiosk/audit"
@@ -29,6 +31,7 @@ import (
 	"guichet/kiosk/pack"
 	"guichet/kiosk/printq"
 	"guichet/kiosk/receipt"
+	"guichet/kiosk/site"
 	"guichet/sync/client"
 	"guichet/sync/wire"
 	"guichet/ui"
@@ -51,16 +54,19 @@ type config struct {
 	gpioSim string // emulated GPIO board's command socket
 	pinHash string // technician PIN hash (flow.HashPIN)
 	compact time.Duration
-	laser   string // CUPS queue of the laser printer
-	cups    string // CUPS server host:port
-	regDir  string // run a development registry in-process, in this directory
-	window  string // maintenance window "HH:MM-HH:MM" for the updater (settings)
+	laser   string          // CUPS queue of the laser printer
+	cups    string          // CUPS server host:port
+	regDir  string          // run a development registry in-process, in this directory
+	window  string          // maintenance window "HH:MM-HH:MM" for the updater (settings)
+	devDir  string          // udev's stable device names
+	gpio    string          // the real GPIO header's wiring (gpio.ParseLines)
+	set     map[string]bool // the flags given on the command line
 }
 
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.pack, "pack", "ma", "country pack: "+fmt.Sprint(pack.EmbeddedCodes()))
-	flag.StringVar(&cfg.data, "data", "/var/lib/guichet", "directory of the kiosk's store, print queue and keys")
+	flag.StringVar(&cfg.data, "data", "/var/lib/guichet/kiosk", "directory of the kiosk's store, print queue and keys")
 	flag.BoolVar(&cfg.fullscreen, "fullscreen", false, "cover the whole screen (the appliance does)")
 	flag.BoolVar(&cfg.dev, "dev", false, "development mode: a local identity and registry key are made under -data when none is provisioned, and the technician PIN is 1234")
 	flag.StringVar(&cfg.court, "court", "", "pack id of the court whose lobby the kiosk stands in (default: the pack's first first-instance court)")
@@ -70,6 +76,8 @@ func main() {
 	flag.StringVar(&cfg.payterm, "payterm", "", "payment terminal's stable path (overrides -devices)")
 	flag.StringVar(&cfg.receipt, "receipt", "", "receipt printer's stable path (overrides -devices)")
 	flag.StringVar(&cfg.printer, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
+	flag.StringVar(&cfg.devDir, "device-dir", "/dev/guichet", "udev's stable names of the peripherals: a device no flag names is taken from here when present")
+	flag.StringVar(&cfg.gpio, "gpio", "", "the GPIO header's wiring, ROLE=LINE[:low][:nopull],… (presence=GPIO17,servicekey=GPIO27:low,…; guichetctl provision -gpio takes the same)")
 	flag.StringVar(&cfg.gpioSim, "gpio-sim", "", "run an emulated GPIO board, commanded on this unix socket (guichet-devsim's gpio commands)")
 	flag.StringVar(&cfg.pinHash, "technician-pin-hash", "", "hash of the technician PIN (guichetctl pin-hash)")
 	flag.StringVar(&cfg.laser, "laser", "", "CUPS queue of the laser printer (extracts); empty: the one -devices names, else none")
@@ -77,6 +85,8 @@ func main() {
 	flag.StringVar(&cfg.regDir, "registry-dir", "", "development: run the central registry and its console in this process, over bbolt in this directory, and enrol the kiosk with it")
 	flag.DurationVar(&cfg.compact, "compact-every", 10*time.Minute, "how often to compact the store when idle")
 	flag.Parse()
+	cfg.set = map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { cfg.set[f.Name] = true })
 
 	log, logs := withRing(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -92,6 +102,9 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
+	if err := applySite(&cfg); err != nil {
+		return err
+	}
 	p, err := pack.Embedded(cfg.pack)
 	if err != nil {
 		return err
@@ -132,13 +145,18 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	// Devices.
 	paths := map[string]string{}
 	if cfg.devices != "" {
-		if paths, err = readDevicesEnv(cfg.devices); err != nil {
+		if paths, err = devpaths.Read(cfg.devices); err != nil {
 			return err
 		}
 	}
 	for name, v := range map[string]string{"idscan": cfg.idscan, "qrscan": cfg.qrscan, "payterm": cfg.payterm, "receipt": cfg.receipt} {
-		if v != "" {
+		switch {
+		case v != "":
 			paths[name] = v
+		case paths[name] == "" && cfg.devDir != "":
+			if p := filepath.Join(cfg.devDir, name); exists(p) {
+				paths[name] = p
+			}
 		}
 	}
 	// guichet-devsim's emulated laser printer, unless -laser names one.
@@ -197,8 +215,13 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	if path := paths["payterm"]; path != "" {
 		ps.startPaymentTerminal(ctx, path)
 	}
-	if cfg.gpioSim != "" {
+	switch {
+	case cfg.gpioSim != "":
 		if err := ps.startGPIOSim(ctx, cfg.gpioSim); err != nil {
+			return err
+		}
+	case cfg.gpio != "":
+		if err := ps.startGPIOHost(ctx, cfg.gpio); err != nil {
 			return err
 		}
 	}
@@ -380,6 +403,26 @@ func (s *screenLogger) changed() {
 	if prev, _ := s.last.Swap(key).(string); prev != key {
 		s.log.Info("screen", "kind", sc.Kind, "lang", sc.Lang)
 	}
+}
+
+// applySite takes the kiosk's pack and court from what provisioning
+// recorded (guichetctl provision, kiosk/site), where the command line does
+// not name them.
+func applySite(cfg *config) error {
+	s, err := site.Read(cfg.data)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !cfg.set["pack"] {
+		cfg.pack = s.CountryPack
+	}
+	if !cfg.set["court"] {
+		cfg.court = s.Court
+	}
+	return nil
 }
 
 // kioskCourt is the court the kiosk stands in: the flag, or the pack's

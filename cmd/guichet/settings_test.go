@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"guichet/kiosk/flow"
+	"guichet/kiosk/site"
 	"guichet/sync/wire"
 )
 
@@ -83,5 +84,23 @@ func TestSettingsProbation(t *testing.T) {
 	use, rolled, _ = load().choose(v5)
 	if use.Version != 2 || !strings.Contains(rolled, "version 5 refused") {
 		t.Errorf("v5: v%d, %q", use.Version, rolled)
+	}
+}
+
+func TestApplySite(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config{data: dir, pack: "ma", set: map[string]bool{}}
+	if err := applySite(&cfg); err != nil || cfg.pack != "ma" || cfg.court != "" {
+		t.Fatalf("never provisioned: %+v, %v", cfg, err)
+	}
+	if err := site.Write(dir, site.Site{CountryPack: "tg", Court: "tpi-lome", SetAt: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := applySite(&cfg); err != nil || cfg.pack != "tg" || cfg.court != "tpi-lome" {
+		t.Errorf("provisioned for Lomé: pack %s, court %s, %v", cfg.pack, cfg.court, err)
+	}
+	given := config{data: dir, pack: "ma", court: "tpi-rabat", set: map[string]bool{"pack": true, "court": true}}
+	if err := applySite(&given); err != nil || given.pack != "ma" || given.court != "tpi-rabat" {
+		t.Errorf("the command line lost to the site file: %+v", given)
 	}
 }

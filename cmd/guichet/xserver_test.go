@@ -89,11 +89,6 @@ func tryXvfb(tb testing.TB, n int, size image.Point) *xserver {
 	return &xserver{display: display, size: size}
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
 // env is the environment of a program that draws on the server.
 func (x *xserver) env() []string {
 	env := append(os.Environ(), "DISPLAY="+x.display)
