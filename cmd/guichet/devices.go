@@ -25,6 +25,7 @@ import (
 	"guichet/kiosk/flow"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/printq"
+	"guichet/sync/wire"
 )
 
 // exists reports whether path names something (a udev link).
@@ -141,7 +142,8 @@ func knownDate(d mrz.Date) string {
 // startQRScanner bridges the code reader to the flow. The reader reads
 // continuously: the flow decides what a code means on each screen.
 func (ps *peripherals) startQRScanner(ctx context.Context, path string) error {
-	sc, err := qrscan.New(qrscan.Config{}, clock.System, ps.log)
+	// Long enough for an enrolment ticket scanned on the technician screen.
+	sc, err := qrscan.New(qrscan.Config{MaxPayload: wire.MaxTicketText}, clock.System, ps.log)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ import (
 	"guichet/kiosk/receipt"
 	"guichet/kiosk/site"
 	"guichet/sync/client"
+	"guichet/sync/trustfile"
 	"guichet/sync/wire"
 	"guichet/ui"
 	"guichet/ui/speech"
@@ -61,6 +62,7 @@ type config struct {
 	devDir  string          // udev's stable device names
 	gpio    string          // the real GPIO header's wiring (gpio.ParseLines)
 	set     map[string]bool // the flags given on the command line
+	trust   string          // registry keys for enrolment tickets
 }
 
 func main() {
@@ -76,6 +78,7 @@ func main() {
 	flag.StringVar(&cfg.payterm, "payterm", "", "payment terminal's stable path (overrides -devices)")
 	flag.StringVar(&cfg.receipt, "receipt", "", "receipt printer's stable path (overrides -devices)")
 	flag.StringVar(&cfg.printer, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
+	flag.StringVar(&cfg.trust, "trust", trustfile.DefaultPath, "the registry keys enrolment tickets are checked with (guichet-registry keys)")
 	flag.StringVar(&cfg.devDir, "device-dir", "/dev/guichet", "udev's stable names of the peripherals: a device no flag names is taken from here when present")
 	flag.StringVar(&cfg.gpio, "gpio", "", "the GPIO header's wiring, ROLE=LINE[:low][:nopull],… (presence=GPIO17,servicekey=GPIO27:low,…; guichetctl provision -gpio takes the same)")
 	flag.StringVar(&cfg.gpioSim, "gpio-sim", "", "run an emulated GPIO board, commanded on this unix socket (guichet-devsim's gpio commands)")
@@ -286,6 +289,14 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	a.Settings().SetTheme(ui.Theme())
 	var screen atomic.Pointer[ui.Kiosk]
 	screenLog := &screenLogger{log: log, sessions: newSessionState(log, cfg.window)}
+	// The kiosk starts again (systemd, Restart=on-failure) with new settings
+	// or a new enrolment; without systemd nothing would start it again.
+	var restart atomic.Bool
+	requestRestart := func() { restart.Store(true); cancel() }
+	var restartOnce func()
+	if os.Getenv("NOTIFY_SOCKET") != "" {
+		restartOnce = requestRestart
+	}
 	deps := flow.Deps{
 		Pack:       p,
 		Store:      notifyingStore{Store: st, notify: link.notify},
@@ -294,7 +305,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 		Fines:      fineLookup{link: link},
 		Directory:  &directory{st: st},
 		Extracts:   extractFetcher{link: link, pack: p, log: log},
-		Technician: technician{ps: ps, kioskID: kioskID, court: court, receipts: receipts, link: link},
+		Technician: technician{ps: ps, kioskID: kioskID, court: court, receipts: receipts, link: link, data: cfg.data, trust: cfg.trust, restart: restartOnce, log: log},
 		Speaker:    speech.New(log),
 		Clock:      clock.System,
 		Logger:     log,
@@ -333,7 +344,6 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 
 	go upd.pauseWhileActivating(ctx, f.SetPaused, time.Second)
 	health := newHealthCheck(ps, st, link, log)
-	var restart atomic.Bool
 	health.onResult = func(ok bool, detail string) {
 		if !probation.onProbation() {
 			return
@@ -351,13 +361,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 		}
 		log.Error(msg)
 		st.RecordAudit(ctx, audit.System, "settings.rollback", fmt.Sprint(applied.Version), msg)
-		restart.Store(true)
-		cancel()
+		requestRestart()
 	}
-	go watchSettings(ctx, link, applied, probation, func() bool { return f.Screen().Kind == flow.KindAttract }, log, func() {
-		restart.Store(true)
-		cancel()
-	})
+	go watchSettings(ctx, link, applied, probation, func() bool { return f.Screen().Kind == flow.KindAttract }, log, requestRestart)
 	go link.reportConnectivity(ctx, f)
 	go health.run(ctx, 90*time.Second)
 	go keepAlive(ctx, log)

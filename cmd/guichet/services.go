@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"guichet/kiosk/flow"
+	"guichet/kiosk/site"
 	"guichet/kiosk/store"
 	"guichet/kiosk/tracking"
+	"guichet/sync/client"
+	"guichet/sync/trustfile"
+	"guichet/sync/wire"
 )
 
 // localTracker answers tracking questions from the kiosk's own store; the
@@ -70,6 +75,10 @@ type technician struct {
 	court    string
 	receipts *receipts
 	link     *syncLink
+	data     string // the kiosk's data directory, where enrolment writes
+	trust    string // the registry keys file enrolment tickets are checked with
+	restart  func() // starts the kiosk again once enrolled (nil: it says so)
+	log      *slog.Logger
 }
 
 func (t technician) Peripherals(ctx context.Context) []flow.PeripheralHealth {
@@ -90,7 +99,7 @@ func (t technician) Registry(ctx context.Context) flow.RegistryStatus {
 
 func (t technician) Enrolment(ctx context.Context) flow.Enrolment {
 	if t.link.c == nil {
-		return flow.Enrolment{KioskID: t.kioskID, Court: t.court, Detail: "not enrolled: run guichetctl provision with a token from operations"}
+		return flow.Enrolment{KioskID: t.kioskID, Court: t.court, Detail: "not enrolled: tap test scan and present the enrolment ticket operations issued (or run guichetctl provision)"}
 	}
 	s := t.link.c.Status()
 	e := flow.Enrolment{Enrolled: !s.NeedsEnrolment, KioskID: s.KioskID, Court: s.Court, Expires: s.CertNotAfter}
@@ -112,4 +121,34 @@ func (t technician) ArmTestScan(ctx context.Context) error {
 		return errors.New("guichet: no QR reader configured")
 	}
 	return t.ps.qr.Arm(ctx)
+}
+
+// IsTicket recognises an enrolment ticket's QR code.
+func (t technician) IsTicket(payload string) bool {
+	return strings.HasPrefix(payload, wire.TicketPrefix)
+}
+
+// Enrol enrols the kiosk with a ticket scanned on the technician screen:
+// checked offline against the registry keys the image carries, then the
+// enrolment, then the pack and court recorded as guichetctl provision
+// records them. The kiosk starts again to connect (under systemd).
+func (t technician) Enrol(ctx context.Context, ticket string) (flow.Enrolment, error) {
+	keys, err := trustfile.Load(t.trust)
+	if err != nil {
+		return flow.Enrolment{}, fmt.Errorf("the registry keys of this kiosk are missing (%v): the image is incomplete, ask operations", err)
+	}
+	id, err := client.EnrolWithTicket(ctx, client.EnrolOptions{Dir: t.data, KioskID: t.kioskID, SoftwareVersion: version, Attempts: 3}, ticket, keys)
+	if err != nil {
+		return flow.Enrolment{}, err
+	}
+	if err := site.Write(t.data, site.Site{CountryPack: id.CountryPack, PackVersion: id.PackVersion, Court: id.Court, KioskID: id.KioskID, SetAt: time.Now().UTC()}); err != nil {
+		return flow.Enrolment{}, err
+	}
+	t.log.Info("kiosk enrolled from the technician screen", "kiosk", id.KioskID, "court", id.Court, "registry", id.RegistryURL)
+	if t.restart != nil {
+		time.AfterFunc(5*time.Second, t.restart)
+	} else {
+		t.log.Warn("enrolled: start the kiosk again to connect to the registry")
+	}
+	return flow.Enrolment{Enrolled: true, KioskID: id.KioskID, Court: id.Court, Expires: id.Certificate.NotAfter}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,11 +20,13 @@ import (
 	"guichet/kiosk/flow/flowtest"
 	"guichet/kiosk/pack"
 	"guichet/kiosk/request"
+	"guichet/kiosk/site"
 	"guichet/kiosk/store"
 	"guichet/sync/client"
 	"guichet/sync/registry"
 	"guichet/sync/registry/boltstore"
 	"guichet/sync/registry/registrytest"
+	"guichet/sync/trustfile"
 	rstore "guichet/sync/registry/store"
 	"guichet/sync/wire"
 )
@@ -335,3 +338,38 @@ func issueExtract(t *testing.T, k *onlineKiosk, req rstore.Request) {
 }
 
 func rstoreFilterBulletin() rstore.Filter { return rstore.Filter{Service: "bulletin3"} }
+
+// TestEnrolFromTechnicianScreen: a kiosk never enrolled scans the ticket
+// operations issued; it enrols, records its pack and court as provisioning
+// does, and a second kiosk cannot use the same ticket.
+func TestEnrolFromTechnicianScreen(t *testing.T) {
+	k := startOnlineKiosk(t)
+	ctx := context.Background()
+	tk, err := k.reg.IssueTicket(ctx, devOperator, registry.TicketSpec{Court: k.court, CountryPack: k.p.Code, PackVersion: k.p.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := filepath.Join(t.TempDir(), "registry-keys.json")
+	b, _ := trustfile.Marshal(k.reg.DocumentKeys())
+	os.WriteFile(trust, b, 0o644)
+	data := t.TempDir()
+	tech := technician{kioskID: "ma-new-07", data: data, trust: trust, log: slog.New(slog.DiscardHandler)}
+	if !tech.IsTicket(tk.Text) || tech.IsTicket(k.p.TrackingURL("K7MX4HQ9XR33")) {
+		t.Fatal("IsTicket does not tell a ticket from a receipt's code")
+	}
+	e, err := tech.Enrol(ctx, tk.Text)
+	if err != nil || !e.Enrolled || e.KioskID != "ma-new-07" || e.Court != k.court {
+		t.Fatalf("Enrol = %+v, %v", e, err)
+	}
+	if s, err := site.Read(data); err != nil || s.Court != k.court || s.CountryPack != k.p.Code {
+		t.Errorf("site recorded: %+v, %v", s, err)
+	}
+	other := technician{kioskID: "ma-new-08", data: t.TempDir(), trust: trust, log: slog.New(slog.DiscardHandler)}
+	if _, err := other.Enrol(ctx, tk.Text); err == nil {
+		t.Error("a second kiosk enrolled with the same ticket")
+	}
+	missing := technician{kioskID: "ma-new-09", data: t.TempDir(), trust: filepath.Join(t.TempDir(), "none.json"), log: slog.New(slog.DiscardHandler)}
+	if _, err := missing.Enrol(ctx, tk.Text); err == nil || !strings.Contains(err.Error(), "registry keys") {
+		t.Errorf("without the image's registry keys: %v", err)
+	}
+}

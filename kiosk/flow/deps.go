@@ -306,6 +306,15 @@ type Technician interface {
 	ArmTestScan(ctx context.Context) error
 }
 
+// TicketEnroller is a Technician that enrols the kiosk with an enrolment
+// ticket scanned on the technician screen (the QR code operations show in
+// the console): IsTicket recognises one, Enrol checks it and enrols, and
+// returns the new enrolment.
+type TicketEnroller interface {
+	IsTicket(payload string) bool
+	Enrol(ctx context.Context, ticket string) (Enrolment, error)
+}
+
 // PrinterState is the thermal printer's state for the status strip.
 type PrinterState string
 

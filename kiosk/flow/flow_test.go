@@ -1010,3 +1010,31 @@ func TestPausedForUpdate(t *testing.T) {
 		t.Errorf("resumed, a touch leads to %s, want the language screen", got)
 	}
 }
+
+// TestTechnicianEnrolsWithTicket: with the readers armed on the technician
+// screen, a scanned enrolment ticket enrols the kiosk; a refused one says
+// why; both go to the audit chain.
+func TestTechnicianEnrolsWithTicket(t *testing.T) {
+	k := flowtest.New(t, "ma", flow.Config{})
+	k.Technician.Enrolled = flow.Enrolment{Detail: "not enrolled"}
+	k.Technician.Ticket = flowtest.TicketPrefix + "good.sig"
+	k.ServiceKey(true)
+	k.Type("tech.pin", flowtest.PIN)
+	k.Must(t, flow.TapNext)
+	k.Must(t, flow.TapTechTestScan)
+	k.Scanned(flowtest.TicketPrefix + "old.sig")
+	fr := k.Pack.Messages["fr"]
+	if s := k.Screen(); !has(flowtest.Texts(s), "expired") {
+		t.Fatalf("a refused ticket: %q", flowtest.Texts(s))
+	}
+	k.Must(t, flow.TapTechTestScan)
+	k.Scanned(k.Technician.Ticket)
+	s := k.Screen()
+	if !has(flowtest.Texts(s), "ma-rabat-09") || has(flowtest.Texts(s), fr["tech.not_enrolled"]) {
+		t.Fatalf("after the ticket: %q", flowtest.Texts(s))
+	}
+	acts := strings.Join(k.Store.AuditActions(audit.Technician), ",")
+	if strings.Count(acts, "tech.enrol") != 2 {
+		t.Errorf("technician audit %s, want two tech.enrol", acts)
+	}
+}

@@ -57,7 +57,7 @@ var Keys = func() []string {
 		"collect.failed", "collect.print_failed", "collect.identity_mismatch", "collect.not_ready",
 		"collect.already_delivered", "collect.signature_invalid", "collect.offline",
 		// Technician mode.
-		"tech.title", "tech.enter_pin", "tech.pin", "tech.wrong_pin", "tech.locked", "tech.no_pin",
+		"tech.title", "tech.enter_pin", "tech.enrolling", "tech.enrol_done", "tech.enrol_failed", "tech.pin", "tech.wrong_pin", "tech.locked", "tech.no_pin",
 		"tech.checking", "tech.refreshing", "tech.printing", "tech.arming", "tech.exit", "tech.refresh",
 		"tech.test_print", "tech.test_scan", "tech.test_print_done", "tech.test_print_failed",
 		"tech.test_scan_ready", "tech.test_scan_failed", "tech.test_scan_code", "tech.test_scan_card",

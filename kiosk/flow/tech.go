@@ -237,11 +237,17 @@ func (f *Flow) techTestScan(fx *effects) {
 	}, f.within(f.cfg.LookupTimeout))
 }
 
-// A test read shows what was read, never the citizen data it may carry.
+// A test read shows what was read, never the citizen data it may carry;
+// an enrolment ticket enrols the kiosk.
 func (f *Flow) techScanned(fx *effects, payload string) {
 	t := &f.st.tech
 	if !t.scanArmed {
 		fx.changed = false
+		return
+	}
+	if en, ok := f.deps.Technician.(TicketEnroller); ok && en.IsTicket(payload) {
+		t.scanArmed = false
+		f.techEnrol(fx, en, payload)
 		return
 	}
 	r := scan.Classify(payload, f.scanParams())
@@ -251,6 +257,24 @@ func (f *Flow) techScanned(fx *effects, payload string) {
 	}
 	t.result = &notice{key: "tech.test_scan_code", role: RoleEmphasis, args: map[string]string{"kind": ltr(kind), "length": ltr(strconv.Itoa(len(payload)))}}
 	f.recordAudit(audit.Technician, "tech.test_scan", "qr_reader", "read "+kind)
+}
+
+// techEnrol enrols the kiosk with a scanned ticket.
+func (f *Flow) techEnrol(fx *effects, en TicketEnroller, ticket string) {
+	f.run(fx, "tech.enrolling", func(ctx context.Context) func(fx *effects) {
+		e, err := en.Enrol(ctx, ticket)
+		return func(fx *effects) {
+			f.st.kind = KindTechnician
+			if err != nil {
+				f.st.tech.result = &notice{key: "tech.enrol_failed", role: RoleError, args: map[string]string{"error": firstStrong(err.Error())}}
+				f.recordAudit(audit.Technician, "tech.enrol", "registry", "refused: "+err.Error())
+				return
+			}
+			f.st.tech.enrolment = &e
+			f.st.tech.result = &notice{key: "tech.enrol_done", role: RoleEmphasis, args: map[string]string{"kiosk": ltr(e.KioskID)}}
+			f.recordAudit(audit.Technician, "tech.enrol", "registry", "enrolled as "+e.KioskID+" for "+e.Court)
+		}
+	}, f.within(f.cfg.LookupTimeout))
 }
 
 func (f *Flow) techCardRead(fx *effects, c Card) {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -323,6 +324,9 @@ type Technician struct {
 	Devices  []flow.PeripheralHealth
 	Link     flow.RegistryStatus
 	Enrolled flow.Enrolment
+	// Ticket is the one enrolment ticket Enrol accepts; another is
+	// refused as expired.
+	Ticket string
 }
 
 func (t *Technician) Peripherals(ctx context.Context) []flow.PeripheralHealth {
@@ -341,6 +345,21 @@ func (t *Technician) ArmTestScan(ctx context.Context) error {
 	defer t.mu.Unlock()
 	t.Armed++
 	return nil
+}
+
+// TicketPrefix starts the harness's enrolment tickets (as wire's do).
+const TicketPrefix = "GUICHET-TICKET.1."
+
+func (t *Technician) IsTicket(p string) bool { return strings.HasPrefix(p, TicketPrefix) }
+
+func (t *Technician) Enrol(ctx context.Context, ticket string) (flow.Enrolment, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ticket != t.Ticket {
+		return flow.Enrolment{}, errors.New("the ticket expired: ask operations for a new one")
+	}
+	t.Enrolled = flow.Enrolment{Enrolled: true, KioskID: "ma-rabat-09", Court: t.Enrolled.Court}
+	return t.Enrolled, nil
 }
 
 // Speaker records what it was asked to say.
