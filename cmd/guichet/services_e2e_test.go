@@ -26,8 +26,8 @@ import (
 	"guichet/sync/registry"
 	"guichet/sync/registry/boltstore"
 	"guichet/sync/registry/registrytest"
-	"guichet/sync/trustfile"
 	rstore "guichet/sync/registry/store"
+	"guichet/sync/trustfile"
 	"guichet/sync/wire"
 )
 
