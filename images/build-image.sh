@@ -11,6 +11,7 @@
 #   DEBIAN_SNAPSHOT     e.g. 20250520T000000Z: use snapshot.debian.org at that time
 #                       instead of the mirror (the same inputs give the same image)
 #   SOURCE_DATE_EPOCH   default: the time of the last commit of images/image-packages.txt
+#   IMAGE_OUT           where to build (default out/image)
 #   RAUC_KEYRING        PEM certificate(s) bundles must be signed by; default: a
 #                       development certificate made under out/image/dev-keys
 #
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-out=$repo/out/image
+out=${IMAGE_OUT:-$repo/out/image}
 arm64=$repo/out/arm64
 start=$(date +%s)
 
@@ -70,6 +71,8 @@ t0=$(date +%s)
 if [ ! -f "$base" ]; then
   echo "images: mmdebstrap bookworm arm64 from $mirror (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)" >&2
   # The hooks run in mmdebstrap's shell, which expands their $1 (the root).
+  # update-initramfs is diverted while the packages install, so that the
+  # initrd is made once (it takes minutes under qemu-user), at the end.
   # shellcheck disable=SC2016
   mmdebstrap --arch=arm64 --variant=minbase --components=main,non-free-firmware \
     --include="$include" \
@@ -77,6 +80,9 @@ if [ ! -f "$base" ]; then
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --essential-hook='mkdir -p "$1/boot/firmware"' \
+    --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
+    --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
+    --customize-hook='chroot "$1" update-initramfs -c -k all' \
     bookworm "${base%.tar}.partial.tar" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \
     "deb ${mirror%/debian}/debian-security bookworm-security main non-free-firmware"
   mv "${base%.tar}.partial.tar" "$base"

@@ -41,7 +41,7 @@ type Partition struct {
 // The partitions. Roots are 2 GiB each: the factory root uses about a
 // third of it, which leaves room for later releases of Debian.
 var (
-	Boot  = Partition{Number: 1, Name: "boot", Label: "GUICHET_BOOT", Type: 0x0c, FS: "vfat", Start: 1 * MiB, Size: 256 * MiB}
+	Boot  = Partition{Number: 1, Name: "boot", Label: "GUICHETBOOT", Type: 0x0c, FS: "vfat", Start: 1 * MiB, Size: 256 * MiB}
 	RootA = Partition{Number: 2, Name: "rootfs.0", Label: "GUICHET_ROOT_A", Type: 0x83, FS: "ext4", Start: 257 * MiB, Size: 2048 * MiB}
 	RootB = Partition{Number: 3, Name: "rootfs.1", Label: "GUICHET_ROOT_B", Type: 0x83, FS: "ext4", Start: 2305 * MiB, Size: 2048 * MiB}
 	Data  = Partition{Number: 4, Name: "data", Label: "GUICHET_DATA", Type: 0x83, FS: "ext4", Start: 4353 * MiB, Size: DataSize, MountPoint: DataDir}

@@ -32,6 +32,12 @@ func TestPartitionsTileTheImage(t *testing.T) {
 	if next != layout.ImageSize {
 		t.Errorf("partitions end at %d, ImageSize = %d", next, layout.ImageSize)
 	}
+	for _, p := range layout.Partitions() {
+		// mkfs.vfat takes at most 11 characters; ext4 at most 16.
+		if max := map[string]int{"vfat": 11, "ext4": 16}[p.FS]; len(p.Label) == 0 || len(p.Label) > max {
+			t.Errorf("partition %s: label %q, want 1 to %d characters for %s", p.Name, p.Label, max, p.FS)
+		}
+	}
 	if layout.Data.MountPoint != layout.DataDir || layout.Data.Label != "GUICHET_DATA" {
 		t.Errorf("data partition = %+v, want label GUICHET_DATA at %s", layout.Data, layout.DataDir)
 	}
