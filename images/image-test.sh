@@ -9,7 +9,7 @@
 #   IMAGE_TEST_TIMEOUT  seconds to wait for the home screen (default 900)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$PWD/out/image
+out=${IMAGE_OUT:-$PWD/out/image}
 img=$out/guichet-rpi-arm64.img
 [ -f "$img" ] || { echo "images: $img is missing: run make image first" >&2; exit 1; }
 timeout=${IMAGE_TEST_TIMEOUT:-900}
@@ -38,6 +38,8 @@ fi
 # /var/lib/guichet/kiosk. Nothing else differs from the image.
 test_img=$work/test.img
 cp --sparse=always "$img" "$test_img"
+# A card 1 GiB larger than the image: the data partition must grow into it.
+truncate -s +1G "$test_img"
 root_start=$(gi partitions | awk '$1 == "rootfs.0" {print $5}')
 cat >"$work/test.conf" <<'CONF'
 [Service]
@@ -58,7 +60,8 @@ qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -nographic -no-reboot
   -kernel "$work/vmlinuz" -initrd "$work/initrd.img" -append "$cmdline" \
   -drive "file=$img,if=virtio,format=raw,snapshot=on" \
   -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci \
-  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+  -device qemu-xhci -device usb-kbd \
+  -netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile= \
   -watchdog-action poweroff \
   >"$log" 2>&1 &
 qemu=$!
@@ -80,9 +83,12 @@ while [ $(( $(date +%s) - start )) -lt "$timeout" ]; do
 done
 kill $qemu 2>/dev/null || true
 wait $qemu 2>/dev/null || true
+grew=no
+grep -q 'grow-data: the data partition .* grew by 1024 MiB' "$log" && grew=yes
 {
   echo "boot to guichet.service: ${reached:-never} s"
   echo "boot to \"home screen is up\": ${home:-never} s"
+  echo "data partition grown to the end of a larger card: $grew"
 } | tee "$work/boot.txt"
 if [ -z "$home" ]; then
   echo "images: the kiosk did not log \"home screen is up\" within $timeout s; the end of the console:" >&2

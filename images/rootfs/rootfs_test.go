@@ -98,6 +98,36 @@ func TestUnitsVerify(t *testing.T) {
 			t.Errorf("systemd-analyze verify %s: %v\n%s", u, err, out)
 		}
 	}
+	// The whole boot, with the mount units systemd makes from the image's
+	// fstab: no ordering cycle (systemd would drop a job to break it — the
+	// data partition's mount, say) and nothing else to say.
+	gen := filepath.Join(t.TempDir(), "generator")
+	if err := os.MkdirAll(gen, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/lib/systemd/system-generators/systemd-fstab-generator", gen, gen, gen)
+	cmd.Env = append(os.Environ(), "SYSTEMD_FSTAB="+filepath.Join(dir, "etc/fstab"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("systemd-fstab-generator on the image's fstab: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(gen, "var-lib-guichet.mount")); err != nil {
+		t.Fatalf("systemd-fstab-generator made no mount unit for the data partition: %v", err)
+	}
+	if out, err := exec.Command("cp", "-a", gen+"/.", filepath.Join(dir, "etc/systemd/system")).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := analyze(dir, "verify", "lib/systemd/system/graphical.target"); err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("systemd-analyze verify graphical.target (the whole boot): %v\n%s", err, out)
+	}
+	// A unit that needs /tmp's mount but runs before it: a cycle, found.
+	grow := filepath.Join(dir, "etc/systemd/system/guichet-grow-data.service")
+	if err := os.WriteFile(grow, []byte(read(t, dir, "etc/systemd/system/guichet-grow-data.service")+"PrivateTmp=yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := analyze(dir, "verify", "lib/systemd/system/graphical.target"); !strings.Contains(out, "ordering cycle") {
+		t.Errorf("systemd-analyze verify of a boot with an ordering cycle said %q, want the cycle", out)
+	}
+
 	unit := filepath.Join(dir, "etc/systemd/system/guichet.service")
 	broken := strings.Replace(read(t, dir, "etc/systemd/system/guichet.service"), "ProtectHome=yes", "ProtectHom=yes", 1)
 	if err := os.WriteFile(unit, []byte(broken), 0o644); err != nil {
@@ -121,7 +151,16 @@ func TestUnitsSandboxed(t *testing.T) {
 			t.Errorf("systemd-analyze security %s said no exposure level:\n%s", u, out)
 		}
 		keys := unitKeys(t, read(t, dir, "etc/systemd/system/"+u))
-		for k, want := range map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": rootfs.Capabilities[u], "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"} {
+		want := map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": rootfs.Capabilities[u], "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"}
+		if d := keys["DefaultDependencies"]; len(d) == 1 && d[0] == "no" {
+			// Before the local file systems: a private /tmp would need
+			// /tmp's mount first (an ordering cycle).
+			delete(want, "PrivateTmp")
+			if _, ok := keys["PrivateTmp"]; ok {
+				t.Errorf("%s runs before the local file systems but sets PrivateTmp (an ordering cycle)", u)
+			}
+		}
+		for k, want := range want {
 			if got, ok := keys[k]; !ok || got[len(got)-1] != want {
 				t.Errorf("%s: %s = %q, want %q", u, k, got, want)
 			}
