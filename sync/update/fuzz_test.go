@@ -153,7 +153,7 @@ func FuzzDecodeSessionState(f *testing.F) {
 }
 
 func FuzzParseVersion(f *testing.F) {
-	for _, s := range []string{"1.4.0", "0.0.1", "01.2.3", "1.2", "v1.2.3", "4294967295.0.0", "4294967296.0.0", "1.2.3-rc1"} {
+	for _, s := range []string{"1.4.0", "0.0.1", "01.2.3", "1.2", "v1.2.3", "4294967295.0.0", "4294967296.0.0", "1.2.3-rc1", "0.0.0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

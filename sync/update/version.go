@@ -12,7 +12,7 @@ import (
 type Version struct{ Major, Minor, Patch uint32 }
 
 // ParseVersion reads "1.4.0". Anything else (a v prefix, a suffix, a
-// leading zero, a missing part) is an error.
+// leading zero, a missing part, 0.0.0) is an error.
 func ParseVersion(s string) (Version, error) {
 	parts := strings.Split(s, ".")
 	if len(s) > 32 || len(parts) != 3 {
@@ -28,6 +28,11 @@ func ParseVersion(s string) (Version, error) {
 			return Version{}, fmt.Errorf("update: version %q: part %q is too large", clip(s), p)
 		}
 		n[i] = uint32(v)
+	}
+	if n == [3]uint32{} {
+		// The zero Version means "no version" and is written "": a
+		// release is above 0.0.0.
+		return Version{}, fmt.Errorf("update: version 0.0.0 is not a release version")
 	}
 	return Version{n[0], n[1], n[2]}, nil
 }
