@@ -130,6 +130,7 @@ while read -r type path mode user grp _; do
   chmod "$mode" "$data$rel"
 done < <(grep -v '^#' "$root/usr/lib/tmpfiles.d/guichet.conf" | grep -v '^$')
 cp -a "$root/var/lib/systemd/." "$data/system/systemd/"
+find "$root/var/lib/systemd" -mindepth 1 -delete
 
 # The boot partition: the Pi firmware, and each slot's kernel, initrd,
 # device trees and command line under a/ and b/. Root B starts empty and is
@@ -179,8 +180,8 @@ img=$out/guichet-rpi-arm64.img
 rm -f "$img"
 truncate -s "$(gi size)" "$img"
 gi sfdisk | sfdisk --quiet --no-reread --no-tell-kernel "$img"
-while read -r name _ _ _ start _; do
-  dd if="$work/$name.img" of="$img" bs=1M seek="$(( start / 1048576 ))" conv=notrunc,sparse status=none
+while read -r name _ _ _ offset _; do
+  dd if="$work/$name.img" of="$img" bs=1M seek="$(( offset / 1048576 ))" conv=notrunc,sparse status=none
 done < <(gi partitions)
 rm -f "$work"/*.img
 
