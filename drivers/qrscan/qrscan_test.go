@@ -96,8 +96,8 @@ func next(t testing.TB, sc *qrscan.Scanner) qrscan.Event {
 	select {
 	case e := <-sc.Events():
 		return e
-	case <-time.After(3 * time.Second):
-		t.Fatalf("no event within 3s")
+	case <-time.After(eventWait):
+		t.Fatalf("no event within %v", eventWait)
 		return nil
 	}
 }
@@ -122,10 +122,14 @@ func nextScanned(t testing.TB, sc *qrscan.Scanner) qrscan.Scanned {
 	}
 }
 
-// until polls cond for up to 3 s.
+// eventWait bounds a wait for what must come: generous, so that a loaded
+// machine does not fail a test that asserts no speed.
+const eventWait = 10 * time.Second
+
+// until polls cond for up to eventWait.
 func until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+	for deadline := time.Now().Add(eventWait); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 		if cond() {
 			return
 		}
