@@ -132,6 +132,9 @@ func Write(dir string, opt Options) error {
 		"usr/lib/guichet/layout.env":        LayoutEnv(),
 		"etc/guichet/kiosk.conf":            KioskConf(opt.KioskArgs),
 		"etc/hostname":                      "guichet\n",
+		// The data partition's check waits for it to grow: resizing it
+		// under fsck makes systemd stop the check (found booting the image).
+		"etc/systemd/system/systemd-fsck@" + EscapePath(layout.Data.Device()) + ".service.d/50-guichet-grow.conf": "[Unit]\nAfter=guichet-grow-data.service\n",
 	}
 	if opt.Keyring != nil {
 		gen[strings.TrimPrefix(KeyringPath, "/")] = string(opt.Keyring)
@@ -183,6 +186,25 @@ func Write(dir string, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// EscapePath is systemd-escape --path: the unit name of a path, as
+// systemd-fsck@ and the mount units spell it.
+func EscapePath(p string) string {
+	p = strings.Trim(p, "/")
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '/':
+			b.WriteByte('-')
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == ':', c == '.' && i > 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		}
+	}
+	return b.String()
 }
 
 func symlink(target, link string) error {

@@ -194,6 +194,18 @@ func TestUnitsSandboxed(t *testing.T) {
 	}
 }
 
+func TestEscapePath(t *testing.T) {
+	for _, p := range []string{layout.Data.Device(), "/var/lib/guichet", "/dev/mmcblk0p4", "/a.b/-c_d:e/"} {
+		out, err := exec.Command("systemd-escape", "--path", p).Output()
+		if err != nil {
+			t.Fatalf("systemd-escape --path %s: %v", p, err)
+		}
+		if got, want := rootfs.EscapePath(p), strings.TrimSpace(string(out)); got != want {
+			t.Errorf("EscapePath(%q) = %q, systemd-escape says %q", p, got, want)
+		}
+	}
+}
+
 func unitKeys(t *testing.T, text string) map[string][]string {
 	t.Helper()
 	keys := map[string][]string{}
@@ -485,5 +497,21 @@ func TestRAUCConf(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("the root lacks %s: %v", p, err)
 		}
+	}
+}
+
+// TestDataGrowsBeforeItsCheck: the data partition is grown before fsck
+// checks it and before it is mounted.
+func TestDataGrowsBeforeItsCheck(t *testing.T) {
+	dir := tree(t)
+	dropIn := "etc/systemd/system/systemd-fsck@" + rootfs.EscapePath(layout.Data.Device()) + ".service.d/50-guichet-grow.conf"
+	if got := unitKeys(t, read(t, dir, dropIn))["After"]; len(got) != 1 || got[0] != "guichet-grow-data.service" {
+		t.Errorf("%s: After=%q, want guichet-grow-data.service", dropIn, got)
+	}
+	if !strings.Contains(read(t, dir, "etc/fstab"), "x-systemd.after=guichet-grow-data.service") {
+		t.Errorf("the data partition's mount is not ordered after guichet-grow-data.service")
+	}
+	if target, err := os.Readlink(filepath.Join(dir, "etc/systemd/system/local-fs.target.wants/guichet-grow-data.service")); err != nil || target != "/etc/systemd/system/guichet-grow-data.service" {
+		t.Errorf("guichet-grow-data.service is not started with the local file systems: %q, %v", target, err)
 	}
 }
