@@ -121,15 +121,19 @@ func TestUnitsVerify(t *testing.T) {
 	}
 	// A unit that needs /tmp's mount but runs before it: a cycle, found.
 	grow := filepath.Join(dir, "etc/systemd/system/guichet-grow-data.service")
-	if err := os.WriteFile(grow, []byte(read(t, dir, "etc/systemd/system/guichet-grow-data.service")+"PrivateTmp=yes\n"), 0o644); err != nil {
+	good := read(t, dir, "etc/systemd/system/guichet-grow-data.service")
+	if err := os.WriteFile(grow, []byte(good+"PrivateTmp=yes\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, _ := analyze(dir, "verify", "lib/systemd/system/graphical.target"); !strings.Contains(out, "ordering cycle") {
 		t.Errorf("systemd-analyze verify of a boot with an ordering cycle said %q, want the cycle", out)
 	}
+	if err := os.WriteFile(grow, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	unit := filepath.Join(dir, "etc/systemd/system/guichet.service")
-	broken := strings.Replace(read(t, dir, "etc/systemd/system/guichet.service"), "ProtectHome=yes", "ProtectHom=yes", 1)
+	broken := strings.Replace(read(t, dir, "etc/systemd/system/guichet.service"), "\nProtectHome=", "\nProtectHom=", 1)
 	if err := os.WriteFile(unit, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +156,9 @@ func TestUnitsSandboxed(t *testing.T) {
 		}
 		keys := unitKeys(t, read(t, dir, "etc/systemd/system/"+u))
 		want := map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": rootfs.Capabilities[u], "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"}
+		if u == "guichet.service" {
+			want["ProtectHome"] = "read-only" // its session's runtime directory is under /run/user
+		}
 		if d := keys["DefaultDependencies"]; len(d) == 1 && d[0] == "no" {
 			// Before the local file systems: a private /tmp would need
 			// /tmp's mount first (an ordering cycle).
