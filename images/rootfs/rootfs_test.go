@@ -156,6 +156,9 @@ func TestUnitsSandboxed(t *testing.T) {
 		}
 		keys := unitKeys(t, read(t, dir, "etc/systemd/system/"+u))
 		want := map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": rootfs.Capabilities[u], "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"}
+		if u == "guichet.service" {
+			want["ProtectHome"] = "read-only" // its session's runtime directory is under /run/user
+		}
 		if d := keys["DefaultDependencies"]; len(d) == 1 && d[0] == "no" {
 			// Before the local file systems: a private /tmp would need
 			// /tmp's mount first (an ordering cycle).
