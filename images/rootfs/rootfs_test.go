@@ -157,7 +157,12 @@ func TestUnitsSandboxed(t *testing.T) {
 		keys := unitKeys(t, read(t, dir, "etc/systemd/system/"+u))
 		want := map[string]string{"NoNewPrivileges": "yes", "ProtectSystem": "strict", "CapabilityBoundingSet": rootfs.Capabilities[u], "PrivateTmp": "yes", "ProtectHome": "yes", "ProtectKernelModules": "yes", "RestrictSUIDSGID": "yes"}
 		if u == "guichet.service" {
-			want["ProtectHome"] = "read-only" // its session's runtime directory is under /run/user
+			// Its session's runtime directory is under /run/user, which
+			// ProtectHome= would hide: the homes are hidden by name.
+			want["ProtectHome"] = "no"
+			if got := strings.Join(keys["InaccessiblePaths"], " "); got != "/home /root" {
+				t.Errorf("guichet.service: InaccessiblePaths=%q, want /home /root", got)
+			}
 		}
 		if d := keys["DefaultDependencies"]; len(d) == 1 && d[0] == "no" {
 			// Before the local file systems: a private /tmp would need
