@@ -53,13 +53,12 @@ const KeyringPath = "/etc/rauc/keyring.pem"
 
 // Units are the systemd units Guichet adds, with their drop-ins for
 // Debian's units; every one is sandboxed (the tests check it).
-var Units = []string{"guichet.service", "guichet-updater.service", "guichet-grow-data.service"}
+var Units = []string{"guichet.service", "guichet-updater.service"}
 
 // Capabilities are the capabilities each unit keeps (CapabilityBoundingSet=).
 var Capabilities = map[string]string{
-	"guichet.service":           "",
-	"guichet-updater.service":   "",
-	"guichet-grow-data.service": "CAP_SYS_ADMIN",
+	"guichet.service":         "",
+	"guichet-updater.service": "",
 }
 
 // DropIns are the Debian units Guichet confines further.
@@ -78,7 +77,6 @@ var Masked = []string{
 var Enabled = map[string]string{
 	"guichet.service":           "graphical.target",
 	"guichet-updater.service":   "multi-user.target",
-	"guichet-grow-data.service": "local-fs.target",
 	"systemd-networkd.service":  "multi-user.target",
 	"systemd-resolved.service":  "multi-user.target",
 	"systemd-timesyncd.service": "sysinit.target",
@@ -132,9 +130,6 @@ func Write(dir string, opt Options) error {
 		"usr/lib/guichet/layout.env":        LayoutEnv(),
 		"etc/guichet/kiosk.conf":            KioskConf(opt.KioskArgs),
 		"etc/hostname":                      "guichet\n",
-		// The data partition's check waits for it to grow: resizing it
-		// under fsck makes systemd stop the check (found booting the image).
-		"etc/systemd/system/systemd-fsck@" + EscapePath(layout.Data.Device()) + ".service.d/50-guichet-grow.conf": "[Unit]\nAfter=guichet-grow-data.service\n",
 	}
 	if opt.Keyring != nil {
 		gen[strings.TrimPrefix(KeyringPath, "/")] = string(opt.Keyring)
@@ -232,15 +227,14 @@ func modeOf(rel string) fs.FileMode {
 
 // Fstab is /etc/fstab. The root is mounted read-only by the kernel's
 // command line (layout.Cmdline) and stays so; the data partition is the
-// only writable disk, grown to the end of the card on the first start
-// (guichet-grow-data.service, then systemd-growfs), and the journal and
-// systemd's state are bound onto it. /tmp and /var/tmp are tmpfs.
+// only writable disk, and the journal and systemd's state are bound onto
+// it. /tmp and /var/tmp are tmpfs.
 func Fstab() string {
 	d := layout.Data
 	var b strings.Builder
 	b.WriteString("# Generated from images/layout by images/rootfs. The root stays read-only (ro on the\n")
 	b.WriteString("# kernel command line); the data partition is the only writable disk.\n")
-	fmt.Fprintf(&b, "PARTUUID=%s\t%s\text4\trw,nosuid,nodev,noexec,noatime,x-systemd.after=guichet-grow-data.service,x-systemd.growfs\t0\t2\n", d.PartUUID(), d.MountPoint)
+	fmt.Fprintf(&b, "PARTUUID=%s\t%s\text4\trw,nosuid,nodev,noexec,noatime\t0\t2\n", d.PartUUID(), d.MountPoint)
 	fmt.Fprintf(&b, "%s/log/journal\t/var/log/journal\tnone\tbind,x-systemd.requires-mounts-for=%s\t0\t0\n", d.MountPoint, d.MountPoint)
 	fmt.Fprintf(&b, "%s/system/systemd\t/var/lib/systemd\tnone\tbind,x-systemd.requires-mounts-for=%s\t0\t0\n", d.MountPoint, d.MountPoint)
 	b.WriteString("tmpfs\t/tmp\ttmpfs\tnosuid,nodev,noexec,mode=1777,size=64M\t0\t0\n")

@@ -120,15 +120,23 @@ func TestUnitsVerify(t *testing.T) {
 		t.Errorf("systemd-analyze verify graphical.target (the whole boot): %v\n%s", err, out)
 	}
 	// A unit that needs /tmp's mount but runs before it: a cycle, found.
-	grow := filepath.Join(dir, "etc/systemd/system/guichet-grow-data.service")
-	good := read(t, dir, "etc/systemd/system/guichet-grow-data.service")
-	if err := os.WriteFile(grow, []byte(good+"PrivateTmp=yes\n"), 0o644); err != nil {
+	grow := filepath.Join(dir, "etc/systemd/system/early.service")
+	early := "[Unit]\nDefaultDependencies=no\nBefore=local-fs-pre.target\n[Service]\nType=oneshot\nExecStart=/usr/bin/cage\nPrivateTmp=yes\n"
+	if err := os.WriteFile(grow, []byte(early), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/systemd/system/early.service", filepath.Join(dir, "etc/systemd/system/local-fs.target.wants/early.service")); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, "etc/systemd/system/local-fs.target.wants"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/etc/systemd/system/early.service", filepath.Join(dir, "etc/systemd/system/local-fs.target.wants/early.service")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if out, _ := analyze(dir, "verify", "lib/systemd/system/graphical.target"); !strings.Contains(out, "ordering cycle") {
 		t.Errorf("systemd-analyze verify of a boot with an ordering cycle said %q, want the cycle", out)
 	}
-	if err := os.WriteFile(grow, []byte(good), 0o644); err != nil {
+	if err := os.Remove(grow); err != nil {
 		t.Fatal(err)
 	}
 
@@ -509,21 +517,5 @@ func TestRAUCConf(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("the root lacks %s: %v", p, err)
 		}
-	}
-}
-
-// TestDataGrowsBeforeItsCheck: the data partition is grown before fsck
-// checks it and before it is mounted.
-func TestDataGrowsBeforeItsCheck(t *testing.T) {
-	dir := tree(t)
-	dropIn := "etc/systemd/system/systemd-fsck@" + rootfs.EscapePath(layout.Data.Device()) + ".service.d/50-guichet-grow.conf"
-	if got := unitKeys(t, read(t, dir, dropIn))["After"]; len(got) != 1 || got[0] != "guichet-grow-data.service" {
-		t.Errorf("%s: After=%q, want guichet-grow-data.service", dropIn, got)
-	}
-	if !strings.Contains(read(t, dir, "etc/fstab"), "x-systemd.after=guichet-grow-data.service") {
-		t.Errorf("the data partition's mount is not ordered after guichet-grow-data.service")
-	}
-	if target, err := os.Readlink(filepath.Join(dir, "etc/systemd/system/local-fs.target.wants/guichet-grow-data.service")); err != nil || target != "/etc/systemd/system/guichet-grow-data.service" {
-		t.Errorf("guichet-grow-data.service is not started with the local file systems: %q, %v", target, err)
 	}
 }
