@@ -35,14 +35,15 @@ fi
 # no registry.pub). The test boots a sparse copy of the image whose root A
 # has one drop-in more, written with debugfs: the kiosk in development mode
 # (-dev: a local identity and registry key) with its store under
-# /var/lib/guichet/kiosk. Nothing else differs from the image.
+# /var/lib/guichet/kiosk, and cage drawing with pixman: qemu's virtio-gpu
+# has no 3D, and cage's GLES renderer on Mesa's kms_swrast crashes
+# (SIGSEGV). Nothing else differs from the image.
 test_img=$work/test.img
 cp --sparse=always "$img" "$test_img"
-# A card 1 GiB larger than the image: the data partition must grow into it.
-truncate -s +1G "$test_img"
 root_start=$(gi partitions | awk '$1 == "rootfs.0" {print $5}')
 cat >"$work/test.conf" <<'CONF'
 [Service]
+Environment=WLR_RENDERER=pixman WLR_NO_HARDWARE_CURSORS=1
 ExecStart=
 ExecStart=/usr/bin/cage -- /usr/lib/guichet/bin/guichet-updater launch -- -data /var/lib/guichet/kiosk -dev -fullscreen
 CONF
@@ -70,7 +71,7 @@ trap 'kill $qemu 2>/dev/null || true' EXIT
 reached=""
 home=""
 while [ $(( $(date +%s) - start )) -lt "$timeout" ]; do
-  if [ -z "$reached" ] && grep -q 'Start.* Guichet kiosk' "$log"; then
+  if [ -z "$reached" ] && grep -q '(cage)\[.*session opened for user guichet' "$log"; then
     reached=$(( $(date +%s) - start ))
     echo "images: systemd reached guichet.service after ${reached} s" >&2
   fi
@@ -83,15 +84,15 @@ while [ $(( $(date +%s) - start )) -lt "$timeout" ]; do
 done
 kill $qemu 2>/dev/null || true
 wait $qemu 2>/dev/null || true
-grew=no
-grep -q 'grow-data: the data partition .* grew by 1024 MiB' "$log" && grew=yes
+window=yes
+grep -q 'Fyne error' "$log" && window=no
 {
   echo "boot to guichet.service: ${reached:-never} s"
   echo "boot to \"home screen is up\": ${home:-never} s"
-  echo "data partition grown to the end of a larger card: $grew"
+  echo "kiosk window created without a Fyne error: $window"
 } | tee "$work/boot.txt"
-if [ -z "$home" ]; then
-  echo "images: the kiosk did not log \"home screen is up\" within $timeout s; the end of the console:" >&2
+if [ -z "$home" ] || [ $window = no ]; then
+  echo "images: the kiosk did not log \"home screen is up\" within $timeout s, or Fyne could not make its window; the end of the console:" >&2
   tail -n 40 "$log" >&2
   exit 1
 fi
