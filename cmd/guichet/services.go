@@ -137,7 +137,13 @@ func (t technician) Enrol(ctx context.Context, ticket string) (flow.Enrolment, e
 	if err != nil {
 		return flow.Enrolment{}, fmt.Errorf("the registry keys of this kiosk are missing (%v): the image is incomplete, ask operations", err)
 	}
-	id, err := client.EnrolWithTicket(ctx, client.EnrolOptions{Dir: t.data, KioskID: t.kioskID, SoftwareVersion: version, Attempts: 3}, ticket, keys)
+	// A kiosk never enrolled has an id of its own making (new-…): a
+	// ticket naming the kiosk gives it its real one.
+	kid := t.kioskID
+	if strings.HasPrefix(kid, "new-") || strings.HasPrefix(kid, "dev-") {
+		kid = ""
+	}
+	id, err := client.EnrolWithTicket(ctx, client.EnrolOptions{Dir: t.data, KioskID: kid, SoftwareVersion: version, Attempts: 3}, ticket, keys)
 	if err != nil {
 		return flow.Enrolment{}, err
 	}

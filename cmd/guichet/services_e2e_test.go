@@ -373,3 +373,36 @@ func TestEnrolFromTechnicianScreen(t *testing.T) {
 		t.Errorf("without the image's registry keys: %v", err)
 	}
 }
+
+// TestUnenrolledKioskTakesItsTicketsName: a kiosk that started never
+// enrolled (its id of its own making, new-…) takes the id the ticket gives.
+func TestUnenrolledKioskTakesItsTicketsName(t *testing.T) {
+	k := startOnlineKiosk(t)
+	ctx := context.Background()
+	data := t.TempDir()
+	cfg := config{data: data}
+	id, err := kioskID(cfg, slog.New(slog.DiscardHandler))
+	if err != nil || !strings.HasPrefix(id, "new-") {
+		t.Fatalf("kioskID of a kiosk never enrolled = %q, %v", id, err)
+	}
+	if key, err := registryKey(cfg, slog.New(slog.DiscardHandler)); err != nil || key != nil {
+		t.Fatalf("registryKey of a kiosk never enrolled = %v, %v; want none and no error (it starts, takes no request)", key, err)
+	}
+	tk, err := k.reg.IssueTicket(ctx, devOperator, registry.TicketSpec{Court: k.court, CountryPack: k.p.Code, PackVersion: k.p.Version, KioskID: "ma-tanger-03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := filepath.Join(t.TempDir(), "registry-keys.json")
+	b, _ := trustfile.Marshal(k.reg.DocumentKeys())
+	os.WriteFile(trust, b, 0o644)
+	e, err := technician{kioskID: id, data: data, trust: trust, log: slog.New(slog.DiscardHandler)}.Enrol(ctx, tk.Text)
+	if err != nil || e.KioskID != "ma-tanger-03" {
+		t.Fatalf("Enrol = %+v, %v", e, err)
+	}
+	if again, _ := kioskID(cfg, slog.New(slog.DiscardHandler)); again != "ma-tanger-03" {
+		t.Errorf("after enrolment the kiosk's id is %q", again)
+	}
+	if key, err := registryKey(cfg, slog.New(slog.DiscardHandler)); err != nil || key == nil {
+		t.Errorf("after enrolment the registry key = %v, %v", key, err)
+	}
+}

@@ -55,18 +55,25 @@ func kioskID(cfg config, log *slog.Logger) (string, error) {
 	switch {
 	case err == nil:
 		return strings.TrimSpace(string(b)), nil
-	case !errors.Is(err, fs.ErrNotExist) || !cfg.dev:
-		return "", fmt.Errorf("guichet: kiosk identity: %w (enrol the kiosk with guichetctl, or run with -dev)", err)
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("guichet: kiosk identity: %w", err)
+	}
+	// A kiosk never enrolled starts with an id of its own, so that the
+	// technician can enrol it from its screen; the enrolment ticket may
+	// give it another.
+	prefix := "new-"
+	if cfg.dev {
+		prefix = "dev-"
 	}
 	var r [6]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", err
 	}
-	id := "dev-" + hex.EncodeToString(r[:])
+	id := prefix + hex.EncodeToString(r[:])
 	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("guichet: kiosk identity: %w", err)
 	}
-	log.Warn("development kiosk identity created", "kiosk", id, "path", path)
+	log.Warn("kiosk identity created: not enrolled yet", "kiosk", id, "path", path)
 	return id, nil
 }
 
@@ -80,8 +87,15 @@ func registryKey(cfg config, log *slog.Logger) (*seal.PublicKey, error) {
 		}
 		return &k, nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) || !cfg.dev {
-		return nil, fmt.Errorf("guichet: registry key: %w (enrol the kiosk with guichetctl, or run with -dev)", err)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("guichet: registry key: %w", err)
+	}
+	if !cfg.dev {
+		// Not enrolled: the kiosk starts and shows its screens, but takes
+		// no request (the store refuses to seal without the key) until a
+		// technician enrols it.
+		log.Warn("not enrolled: no request can be accepted until a technician enrols the kiosk (technician screen, test scan, the ticket from operations; or guichetctl provision)")
+		return nil, nil
 	}
 	// Development only: a local registry key pair, so that requests are
 	// sealed exactly as in production. The private half stays beside it for
