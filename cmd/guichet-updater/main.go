@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -360,8 +361,40 @@ func launch(args []string) error {
 	if version != "" {
 		env = append(env, "GUICHET_HEALTH_FILE="+filepath.Join(*data, update.HealthDir, version+".json"))
 	}
-	argv := append([]string{bin}, fs.Args()...)
+	conf, err := kioskArgs(*data)
+	if err != nil {
+		return err
+	}
+	argv := append(append([]string{bin}, conf...), fs.Args()...)
 	return syscall.Exec(bin, argv, env)
+}
+
+// kioskConf is the image's file of the kiosk's arguments; a file of the
+// same name on the data partition replaces it.
+const kioskConf = "/etc/guichet/kiosk.conf"
+
+// kioskArgs reads the kiosk's arguments: one per line, blank lines and
+// lines starting with # skipped; <data>/kiosk.conf if there is one, else
+// the image's.
+func kioskArgs(data string) ([]string, error) {
+	for _, path := range []string{filepath.Join(data, "kiosk.conf"), kioskConf} {
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("guichet-updater launch: %w", err)
+		}
+		var args []string
+		for _, l := range strings.Split(string(b), "\n") {
+			l = strings.TrimSpace(l)
+			if l != "" && !strings.HasPrefix(l, "#") {
+				args = append(args, l)
+			}
+		}
+		return args, nil
+	}
+	return nil, nil
 }
 
 func status(args []string, w io.Writer) error {

@@ -365,3 +365,16 @@ func TestUpdateOverTLSWithAPinnedCA(t *testing.T) {
 	}
 	k.settled("1.1.0")
 }
+
+func TestKioskArgs(t *testing.T) {
+	data := t.TempDir()
+	if got, err := kioskArgs(data); err != nil || (got != nil && len(got) == 0) {
+		// The image's file may be absent on the build host: nil is right.
+		t.Logf("no data-partition file: %q, %v", got, err)
+	}
+	os.WriteFile(filepath.Join(data, "kiosk.conf"), []byte("# guichet's arguments\n-fullscreen\n\n  -gpio  \npresence=GPIO17\n"), 0o644)
+	got, err := kioskArgs(data)
+	if err != nil || strings.Join(got, "|") != "-fullscreen|-gpio|presence=GPIO17" {
+		t.Errorf("kioskArgs = %q, %v", got, err)
+	}
+}

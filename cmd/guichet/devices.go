@@ -285,7 +285,9 @@ func (ps *peripherals) startGPIOSim(ctx context.Context, sock string) error {
 	return nil
 }
 
-// startGPIOHost opens the kiosk's real GPIO header, wired as lines says.
+// startGPIOHost opens the kiosk's real GPIO header, wired as lines says; a
+// header that does not open is a failed peripheral, not a kiosk that does
+// not start.
 func (ps *peripherals) startGPIOHost(ctx context.Context, lines string) error {
 	cfg, err := gpio.ParseLines(lines)
 	if err != nil {
@@ -293,8 +295,11 @@ func (ps *peripherals) startGPIOHost(ctx context.Context, lines string) error {
 	}
 	b, err := gpio.OpenHost(cfg, clock.System)
 	if err != nil {
-		ps.onHealth(drivers.Health{Device: "gpio", Path: lines, State: drivers.Failed, Reason: err.Error(), Since: time.Now()})
-		return fmt.Errorf("guichet: GPIO header: %w", err)
+		// The kiosk runs without its sensor and lights rather than not at
+		// all; the technician screen and telemetry say why.
+		ps.log.Error("GPIO header not opened: no presence sensor, service key or lights", "err", err)
+		ps.onHealth(drivers.Health{Device: "gpio", Path: cfg.Lines(), State: drivers.Failed, Reason: err.Error(), Since: time.Now()})
+		return nil
 	}
 	ps.startBoard(ctx, b)
 	ps.onHealth(drivers.Health{Device: "gpio", Path: cfg.Lines(), State: drivers.Connected, Since: time.Now()})

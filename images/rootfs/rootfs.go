@@ -84,16 +84,14 @@ var Enabled = map[string]string{
 	"rauc.service":              "multi-user.target",
 }
 
-// DefaultKioskArgs are the reference kiosk's arguments.
+// DefaultKioskArgs are the reference kiosk's arguments. The pack, the
+// court and the peripherals' paths are not among them: the kiosk takes the
+// pack and court provisioning recorded, and each peripheral from its udev
+// name under /dev/guichet.
 var DefaultKioskArgs = []string{
 	"-data", layout.DataDir + "/kiosk",
-	"-pack", "ma",
 	"-fullscreen",
-	"-idscan", "/dev/guichet/idscan",
-	"-qrscan", "/dev/guichet/qrscan",
-	"-payterm", "/dev/guichet/payterm",
-	"-receipt", "/dev/guichet/receipt",
-	"-printer", "80mm",
+	"-gpio", "presence=GPIO17,servicekey=GPIO27:low,paperlow=GPIO5:low,help=GPIO6,ready=GPIO22,busy=GPIO23,fault=GPIO24",
 }
 
 // Write makes the tree in dir (which must exist; usually empty).
