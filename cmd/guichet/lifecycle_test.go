@@ -149,3 +149,30 @@ func TestRealProcessSignals(t *testing.T) {
 	}
 	waitUntil(t, 10*time.Second, "the session state active once someone walks up", func() bool { return session().SessionActive })
 }
+
+// TestNoWindowIsNotUp: on a display where no OpenGL window can be made (an
+// X server without GLX), the kiosk does not claim its home screen is up: it
+// says why and stops with a failure, for systemd (and a release on
+// probation) to see.
+func TestNoWindowIsNotUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the kiosk with cgo and runs it under Xvfb")
+	}
+	requireTools(t, "Xvfb")
+	kioskBin, devsimBin := binaries(t)
+	x := startXvfb(t, panel, "-extension", "GLX")
+	dir := t.TempDir()
+	devDir := filepath.Join(dir, "dev")
+	os.Mkdir(devDir, 0o755)
+	dev := startDevsim(t, devsimBin, devDir)
+	kp := startKiosk(t, x, kioskBin, filepath.Join(dir, "data"), dev)
+	select {
+	case <-kp.exited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the kiosk still runs without a window:\n%s", kp.log.text())
+	}
+	log := kp.log.text()
+	if kp.err == nil || strings.Contains(log, "home screen is up") || !strings.Contains(log, "window could not be created") {
+		t.Errorf("exit %v; log:\n%s", kp.err, log)
+	}
+}

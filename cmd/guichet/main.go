@@ -21,6 +21,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver"
 
 	"guichet/drivers/devpaths"
 	"guichet/drivers/escpos"
@@ -291,7 +292,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 	screenLog := &screenLogger{log: log, sessions: newSessionState(log, cfg.window)}
 	// The kiosk starts again (systemd, Restart=on-failure) with new settings
 	// or a new enrolment; without systemd nothing would start it again.
-	var restart atomic.Bool
+	var restart, windowFailed atomic.Bool
 	requestRestart := func() { restart.Store(true); cancel() }
 	var restartOnce func()
 	if os.Getenv("NOTIFY_SOCKET") != "" {
@@ -371,6 +372,14 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 
 	a.Lifecycle().SetOnStarted(func() {
 		screenLog.changed()
+		if !windowCreated(w) {
+			// Fyne went on without a window (no display, or the graphics
+			// driver refused one): nothing shows, so the kiosk is not up.
+			log.Error("the kiosk's window could not be created: nothing shows on the screen (see Fyne's error above: display, graphics driver)")
+			windowFailed.Store(true)
+			cancel()
+			return
+		}
 		log.Info("home screen is up", "pack", p.Code, "pack_version", p.Version, "languages", len(p.Languages), "services", len(p.Services), "court", court)
 		health.homeScreenUp()
 		if err := sdNotify("READY=1"); err != nil {
@@ -382,10 +391,32 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
+	if windowFailed.Load() {
+		return errors.New("guichet: no window")
+	}
 	if restart.Load() {
 		return errRestart
 	}
 	return nil
+}
+
+// windowCreated reports whether the window exists on the display (Fyne logs
+// a window it could not create and carries on without it).
+func windowCreated(w fyne.Window) bool {
+	nw, ok := w.(driver.NativeWindow)
+	if !ok {
+		return true
+	}
+	created := true
+	nw.RunNative(func(c any) {
+		switch h := c.(type) {
+		case driver.X11WindowContext:
+			created = h.WindowHandle != 0
+		case driver.WaylandWindowContext:
+			created = h.WaylandSurface != 0
+		}
+	})
+	return created
 }
 
 // screenLogger logs each new screen's kind and language (never its content,

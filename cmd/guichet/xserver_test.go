@@ -42,10 +42,10 @@ type xserver struct {
 }
 
 // startXvfb starts an X server on a free display, stopped when tb ends.
-func startXvfb(tb testing.TB, size image.Point) *xserver {
+func startXvfb(tb testing.TB, size image.Point, extra ...string) *xserver {
 	tb.Helper()
 	for n := 120; n < 400; n++ {
-		if x := tryXvfb(tb, n, size); x != nil {
+		if x := tryXvfb(tb, n, size, extra...); x != nil {
 			return x
 		}
 	}
@@ -55,13 +55,14 @@ func startXvfb(tb testing.TB, size image.Point) *xserver {
 
 // tryXvfb starts Xvfb on display n, or returns nil when the display is
 // taken (another test may take it between our check and the start).
-func tryXvfb(tb testing.TB, n int, size image.Point) *xserver {
+func tryXvfb(tb testing.TB, n int, size image.Point, extra ...string) *xserver {
 	sock, lock := fmt.Sprintf("/tmp/.X11-unix/X%d", n), fmt.Sprintf("/tmp/.X%d-lock", n)
 	if exists(sock) || exists(lock) {
 		return nil
 	}
 	display := fmt.Sprintf(":%d", n)
-	cmd := exec.Command("Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", size.X, size.Y), "-nolisten", "tcp", "-noreset")
+	args := append([]string{display, "-screen", "0", fmt.Sprintf("%dx%dx24", size.X, size.Y), "-nolisten", "tcp", "-noreset"}, extra...)
+	cmd := exec.Command("Xvfb", args...)
 	var out bytes.Buffer
 	cmd.Stderr = &out
 	if err := cmd.Start(); err != nil {
