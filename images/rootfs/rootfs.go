@@ -294,6 +294,9 @@ func UdevRules() string {
 		fmt.Fprintf(&b, "SUBSYSTEM==\"%s\", KERNEL==\"%s\", ATTRS{idVendor}==\"%04x\", ATTRS{idProduct}==\"%04x\", SYMLINK+=\"guichet/%s\", GROUP=\"guichet\", MODE=\"0660\", ENV{ID_MM_DEVICE_IGNORE}=\"1\"\n",
 			p.Subsystem, kernel, p.Vendor, p.Product, p.Name)
 	}
+	// The GPIO header (presence sensor, service key, paper switch, help
+	// button, lights): its character devices for the kiosk's group.
+	b.WriteString("\n# the GPIO header's character devices\nSUBSYSTEM==\"gpio\", KERNEL==\"gpiochip[0-9]*\", GROUP=\"guichet\", MODE=\"0660\"\n")
 	return b.String()
 }
 

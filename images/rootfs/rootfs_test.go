@@ -448,6 +448,14 @@ func TestUdevRulesMatchPeripherals(t *testing.T) {
 			t.Errorf("%s (%s) USB device: %+v, want ID_MM_DEVICE_IGNORE=1 and no link", p.What, p.ID(), got)
 		}
 	}
+	// The GPIO header's chips are the kiosk's group's (a boot of the image
+	// found /dev/gpiochip0 refused to the kiosk).
+	if got := udevrule.Apply(rules, &udevrule.Device{Kernel: "gpiochip0", Subsystem: "gpio"}); got.Group != "guichet" || got.Mode != "0660" {
+		t.Errorf("gpiochip0: group %q mode %q, want guichet 0660", got.Group, got.Mode)
+	}
+	if !strings.Contains(read(t, dir, "etc/systemd/system/guichet.service"), "DeviceAllow=char-gpiochip rw") {
+		t.Error("guichet.service does not allow the GPIO chips")
+	}
 	for _, other := range []peripherals.Peripheral{
 		{What: "a 3G modem", Subsystem: "tty", Vendor: 0x12d1, Product: 0x1506},
 		{What: "a USB-serial cable", Subsystem: "tty", Vendor: 0x0403, Product: 0x6001},
