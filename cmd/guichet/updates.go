@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"guichet/kiosk/store"
 	"guichet/sync/client"
@@ -147,24 +146,12 @@ func toWireUpdate(s updater.Status) *wire.UpdateState {
 		w.Failed = w.Failed[len(w.Failed)-wire.MaxFailedVersions:]
 	}
 	if r := s.LastRollback; r != nil {
-		w.Rollback = text(r.Version.String()+": "+r.Reason, wire.MaxText)
+		w.Rollback = wire.Text(r.Version.String()+": "+r.Reason, wire.MaxText)
 	}
 	if w.Bytes > w.Total {
 		w.Bytes = w.Total
 	}
 	return w
-}
-
-// text clips s to at most n bytes without cutting a character.
-func text(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // readingsWithUpdate adds the updater's state to the devices' readings.

@@ -261,16 +261,13 @@ func (p *provisioner) record(name string, ok bool, detail string) {
 	p.steps = append(p.steps, wire.ReportStep{Name: name, OK: ok, Detail: clipText(detail, wire.MaxText)})
 }
 
-// clipText shortens s to at most n bytes on a rune boundary, for the wire.
+// clipText makes s a wire text of at most n bytes, marked "…" where it was
+// cut.
 func clipText(s string, n int) string {
 	if len(s) <= n {
-		return s
+		return wire.Text(s, n)
 	}
-	s = s[:n-3]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
+	return wire.Text(s, n-len("…")) + "…"
 }
 
 // attach keeps one serial device open under a serialport.Supervisor, as

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"guichet/drivers"
 	"guichet/kiosk/store"
@@ -78,7 +76,7 @@ func (c *Client) Telemetry() (wire.Telemetry, error) {
 		SoftwareVersion: c.cfg.SoftwareVersion, CountryPack: id.CountryPack, PackVersion: id.PackVersion,
 		Capabilities: c.cfg.Capabilities, QueueDepth: h.QueueDepth,
 		FeedSince: fs.Since, SettingsVersion: set.Version, Uptime: wire.Duration(max(now.Sub(c.start), 0)),
-		CertNotAfter: id.Certificate.NotAfter.UTC(), Message: text(r.Message, wire.MaxText),
+		CertNotAfter: id.Certificate.NotAfter.UTC(), Message: wire.Text(r.Message, wire.MaxText),
 		ServiceMode: r.ServiceMode, LastFeedAt: st.LastFeed.UTC(), Update: r.Update,
 	}
 	if set.PackVersion > 0 {
@@ -97,7 +95,7 @@ func (c *Client) Telemetry() (wire.Telemetry, error) {
 		if d.Since.IsZero() {
 			since = c.start.UTC()
 		}
-		t.Peripherals = append(t.Peripherals, wire.Peripheral{Name: d.Device, Health: healthOf(d.State), Detail: text(d.Reason, wire.MaxText), Since: since})
+		t.Peripherals = append(t.Peripherals, wire.Peripheral{Name: d.Device, Health: healthOf(d.State), Detail: wire.Text(d.Reason, wire.MaxText), Since: since})
 	}
 	for _, p := range r.Paper {
 		if len(t.Paper) < wire.MaxPeripherals {
@@ -129,22 +127,6 @@ func healthOf(s drivers.State) wire.Health {
 		return wire.HealthFault
 	}
 	return wire.HealthAbsent
-}
-
-// text makes s fit a wire text field: valid UTF-8, no control characters
-// but tab and newline, at most max bytes.
-func text(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	for len(s) > max {
-		_, n := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-n]
-	}
-	return s
 }
 
 // SendTelemetry sends one telemetry report.

@@ -83,3 +83,21 @@ func FuzzProfessionals(f *testing.F) {
 func FuzzSigners(f *testing.F) {
 	fuzzList(f, []string{string(fixtureSigners().Payload), `[]`}, ParseSigners)
 }
+
+func TestText(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"paper near end", 64, "paper near end"},
+		{"bell\a and\tnewline\n", 64, "bell  and\tnewline\n"},
+		{"bad \xff utf-8", 64, "bad ? utf-8"},
+		{"أمينة", 5, "أم"}, // two-byte letters: never cut in half
+	} {
+		got := Text(tt.in, tt.max)
+		if got != tt.want || !validText(got, tt.max) {
+			t.Errorf("Text(%q, %d) = %q, want %q (valid wire text)", tt.in, tt.max, got, tt.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -237,6 +238,23 @@ func validText(s string, max int) bool {
 		}
 	}
 	return true
+}
+
+// Text makes s a text the wire accepts in a field of at most max bytes:
+// invalid UTF-8 and control characters (but tab and newline) replaced,
+// then cut on a character boundary.
+func Text(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	for len(s) > max {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // header is the pair every body a kiosk sends starts with.
