@@ -57,7 +57,9 @@ cmdline="$(gi cmdline A ttyAMA0) systemd.journald.forward_to_console=1 systemd.l
 log=$work/console.log
 echo "images: booting $img in qemu-system-aarch64 (log in $log)" >&2
 start=$(date +%s)
-qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -nographic -no-reboot \
+mon=$work/qemu.monitor
+qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -display none -serial stdio -no-reboot \
+  -monitor "unix:$mon,server,nowait" \
   -kernel "$work/vmlinuz" -initrd "$work/initrd.img" -append "$cmdline" \
   -drive "file=$img,if=virtio,format=raw,snapshot=on" \
   -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci \
@@ -82,17 +84,34 @@ while [ $(( $(date +%s) - start )) -lt "$timeout" ]; do
   kill -0 $qemu 2>/dev/null || break
   sleep 2
 done
+# What the emulated screen shows, from qemu's monitor: the attract screen
+# has its pictures and text in many colours; a compositor showing nothing
+# is one colour.
+shot=""
+if [ -n "$home" ]; then
+  sleep "${IMAGE_TEST_SETTLE:-10}"
+  printf 'screendump %s\n' "$work/screen.ppm" | socat - "UNIX-CONNECT:$mon" >/dev/null
+  for _ in 1 2 3 4 5; do [ -s "$work/screen.ppm" ] && break; sleep 1; done
+  shot=$(gi screenshot "$work/screen.ppm" "$work/screen.png" || true)
+fi
 kill $qemu 2>/dev/null || true
 wait $qemu 2>/dev/null || true
 window=yes
-grep -q 'Fyne error' "$log" && window=no
+grep -qE 'Fyne error|window could not be created' "$log" && window=no
+colours=${shot##* }
 {
   echo "boot to guichet.service: ${reached:-never} s"
   echo "boot to \"home screen is up\": ${home:-never} s"
   echo "kiosk window created without a Fyne error: $window"
+  echo "screen (width height colours): ${shot:-none}"
 } | tee "$work/boot.txt"
 if [ -z "$home" ] || [ $window = no ]; then
   echo "images: the kiosk did not log \"home screen is up\" within $timeout s, or Fyne could not make its window; the end of the console:" >&2
   tail -n 40 "$log" >&2
   exit 1
 fi
+if [ -z "$shot" ] || [ "${colours:-0}" -lt 16 ]; then
+  echo "images: the kiosk said its home screen is up, but the emulated screen shows ${colours:-nothing} colour(s) (see $work/screen.png)" >&2
+  exit 1
+fi
+echo "images: the screen as the kiosk drew it: $work/screen.png" >&2

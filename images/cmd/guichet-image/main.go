@@ -8,11 +8,13 @@
 //	guichet-image boot-config SLOT              the firmware's config.txt booting SLOT
 //	guichet-image cmdline SLOT [CONSOLE]        the kernel command line of SLOT
 //	guichet-image size                          the image's size in bytes
+//	guichet-image screenshot IN.ppm OUT.png     qemu's screendump as PNG; prints its size and colours
 package main
 
 import (
 	"flag"
 	"fmt"
+	"image/png"
 	"os"
 
 	"guichet/images/layout"
@@ -28,7 +30,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: guichet-image overlay|sfdisk|partitions|boot-config|cmdline|size …")
+		return fmt.Errorf("usage: guichet-image overlay|sfdisk|partitions|boot-config|cmdline|size|screenshot …")
 	}
 	switch args[0] {
 	case "overlay":
@@ -80,8 +82,13 @@ func run(args []string) error {
 		fmt.Println(line)
 	case "size":
 		fmt.Println(layout.ImageSize)
+	case "screenshot":
+		if len(args) != 3 {
+			return fmt.Errorf("usage: guichet-image screenshot IN.ppm OUT.png")
+		}
+		return screenshot(args[1], args[2])
 	default:
-		return fmt.Errorf("no command %q (overlay, sfdisk, partitions, boot-config, cmdline, size)", args[0])
+		return fmt.Errorf("no command %q (overlay, sfdisk, partitions, boot-config, cmdline, size, screenshot)", args[0])
 	}
 	return nil
 }
@@ -95,4 +102,33 @@ func slot(args []string) (layout.Slot, error) {
 		return "", err
 	}
 	return s, nil
+}
+
+// screenshot converts qemu's screendump to PNG and prints "W H COLOURS"
+// (colours counted up to 256), for image-test.sh to tell a drawn screen
+// from a blank one.
+func screenshot(in, out string) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	img, err := decodePPM(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	w, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(w, img); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	b := img.Bounds()
+	fmt.Println(b.Dx(), b.Dy(), colours(img, 256))
+	return nil
 }
