@@ -159,6 +159,23 @@ mkext4() { # LABEL SIZE DIR FILE N
   [ -n "$3" ] && dargs=(-d "$3")
   mke2fs -q -t ext4 -L "$1" -U "$(uuid "$5")" -E "hash_seed=$(uuid "$5"),root_owner=0:0" -I 256 -b 4096 \
     -O ^metadata_csum_seed "${dargs[@]}" "$4" "$(( $2 / 1024 ))k"
+  [ -n "$3" ] && same_times "$3" "$4"
+  e2fsck -fn "$4" >/dev/null || die "$1: the new file system does not check clean"
+}
+# mke2fs -d copies each file's change time, which touch cannot set (it is
+# when this build wrote the file), and its access time, which reading the
+# file (mke2fs's own reading, under relatime) moved. debugfs sets both to
+# SOURCE_DATE_EPOCH: the same inputs, the same bytes (measured by building
+# twice).
+same_times() { # DIR FILE
+  local cmds=$work/ctime.debugfs
+  if find "$1" -name '*"*' -print -quit | grep -q .; then
+    die "a file name under $1 has a double quote, which debugfs's commands cannot carry"
+  fi
+  { echo /; (cd "$1" && find . -mindepth 1 -printf '/%P\n'); } |
+    awk -v t="@$SOURCE_DATE_EPOCH" '{ for (f = 1; f <= 2; f++) printf "sif \"%s\" %s %s\n", $0, (f == 1 ? "ctime" : "atime"), t }' >"$cmds"
+  debugfs -w -f "$cmds" "$2" 2>&1 >/dev/null | grep -v '^debugfs [0-9]' >&2 && die "debugfs could not date every file of $2"
+  rm -f "$cmds"
 }
 while read -r name _ label fs _ size; do
   f=$work/$name.img
