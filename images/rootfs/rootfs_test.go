@@ -209,6 +209,15 @@ func TestUnitsSandboxed(t *testing.T) {
 	if keys["WatchdogSec"] == nil {
 		t.Errorf("guichet.service has no WatchdogSec")
 	}
+	// Under the system-call filter, Mesa cannot tell GLFW's Wayland display
+	// from an X11 one unless told or allowed mincore(2): without both, the
+	// booted image showed no window ("Failed to get EGL display").
+	if env := strings.Join(keys["Environment"], " "); !strings.Contains(env, "EGL_PLATFORM=wayland") {
+		t.Errorf("guichet.service: Environment=%q lacks EGL_PLATFORM=wayland", env)
+	}
+	if f := keys["SystemCallFilter"]; len(f) == 0 || f[len(f)-1] != "mincore" {
+		t.Errorf("guichet.service: SystemCallFilter=%q: the last must allow mincore", f)
+	}
 	if got := unitKeys(t, read(t, dir, "etc/systemd/system/guichet-updater.service"))["ExecStart"]; len(got) != 1 || got[0] != "/usr/lib/guichet/bin/guichet-updater run" {
 		t.Errorf("guichet-updater.service: ExecStart = %q", got)
 	}
