@@ -63,9 +63,22 @@ fi
 mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' images/image-packages.txt | grep -v '^$')
 include=$(IFS=,; echo "${pkgs[*]}")
 
+echo "images: the files Guichet adds to the root" >&2
+gi overlay -keyring "$keyring" "$work/overlay"
+# What the initrd takes from the overlay (it grows the data partition
+# before anything mounts it): the initramfs-tools hook and script, and the
+# layout. update-initramfs runs in the Debian stage, so they go in there.
+initrd_files=$work/initrd-files
+mkdir -p "$initrd_files/etc" "$initrd_files/usr/lib/guichet"
+cp -a "$work/overlay/etc/initramfs-tools" "$initrd_files/etc/"
+cp -a "$work/overlay/usr/lib/guichet/layout.env" "$initrd_files/usr/lib/guichet/"
+find "$initrd_files" -print0 | xargs -0 touch -h -d "@$SOURCE_DATE_EPOCH"
+export GUICHET_INITRD_FILES=$initrd_files
+
 # The Debian part of the root, cached by its inputs: the package list, the
-# mirror and SOURCE_DATE_EPOCH.
-key=$(printf '%s\n' "$include" "$mirror" "$SOURCE_DATE_EPOCH" | sha256sum | cut -c1-16)
+# mirror, SOURCE_DATE_EPOCH and the initrd's files.
+initrd_sum=$(cd "$initrd_files" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+key=$(printf '%s\n' "$include" "$mirror" "$SOURCE_DATE_EPOCH" "$initrd_sum" | sha256sum | cut -c1-16)
 base=$out/debian-bookworm-arm64-$key.tar
 t0=$(date +%s)
 if [ ! -f "$base" ]; then
@@ -82,6 +95,7 @@ if [ ! -f "$base" ]; then
     --essential-hook='mkdir -p "$1/boot/firmware"' \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
     --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
+    --customize-hook='cp -a "$GUICHET_INITRD_FILES/." "$1/"' \
     --customize-hook='chroot "$1" update-initramfs -c -k all' \
     bookworm "${base%.tar}.partial.tar" "deb $mirror bookworm main non-free-firmware" "deb $mirror bookworm-updates main non-free-firmware" \
     "deb ${mirror%/debian}/debian-security bookworm-security main non-free-firmware"
@@ -92,8 +106,6 @@ debootstrap_s=$(( $(date +%s) - t0 ))
 for b in guichet guichetctl guichet-updater; do
   [ -x "$arm64/$b" ] || die "$arm64/$b is missing: run make arm64 first (cmd/$b must exist)"
 done
-echo "images: the files Guichet adds to the root" >&2
-gi overlay -keyring "$keyring" "$work/overlay"
 mkdir -p "$work/overlay/usr/lib/guichet/bin"
 cp "$arm64/guichet" "$arm64/guichetctl" "$arm64/guichet-updater" "$work/overlay/usr/lib/guichet/bin/"
 

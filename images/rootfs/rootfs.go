@@ -217,6 +217,9 @@ func modeOf(rel string) fs.FileMode {
 	switch {
 	case path.Dir(rel) == "usr/lib/guichet" && !strings.HasSuffix(rel, ".env"):
 		return 0o755
+	case strings.HasPrefix(rel, "etc/initramfs-tools/"):
+		// initramfs-tools skips a hook or script that is not executable.
+		return 0o755
 	case strings.HasPrefix(rel, "etc/usbguard/"):
 		return 0o600
 	}

@@ -536,3 +536,66 @@ func TestRAUCConf(t *testing.T) {
 		}
 	}
 }
+
+// TestInitrdGrowsData: the initrd's script that grows the data partition
+// is executable (initramfs-tools skips it otherwise), its hook puts every
+// tool it calls and the layout into the initrd, and it never stops a boot:
+// a missing layout or a data device that is no partition leave it with a
+// sentence and exit 0. The growth itself is shown by make image-test,
+// which boots the image on a larger disk.
+func TestInitrdGrowsData(t *testing.T) {
+	dir := tree(t)
+	hook := filepath.Join(dir, "etc/initramfs-tools/hooks/guichet-grow-data")
+	script := filepath.Join(dir, "etc/initramfs-tools/scripts/local-premount/guichet-grow-data")
+	for _, f := range []string{hook, script} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s is not executable (%v): initramfs-tools would skip it", f, st.Mode())
+		}
+	}
+	h := read(t, dir, "etc/initramfs-tools/hooks/guichet-grow-data")
+	s := read(t, dir, "etc/initramfs-tools/scripts/local-premount/guichet-grow-data")
+	for _, tool := range []string{"sfdisk", "e2fsck", "resize2fs", "dumpe2fs"} {
+		if !strings.Contains(s, tool+" ") {
+			t.Errorf("the script does not call %s; the test's list is stale", tool)
+		}
+		if !strings.Contains(h, "/usr/sbin/"+tool) {
+			t.Errorf("the hook does not copy %s into the initrd", tool)
+		}
+	}
+	if !strings.Contains(h, "/usr/lib/guichet/layout.env") || !strings.Contains(s, "DATA_DEVICE") {
+		t.Errorf("the layout does not reach the script through the initrd")
+	}
+	if !strings.Contains(read(t, dir, "usr/lib/guichet/layout.env"), "DATA_DEVICE="+layout.Data.Device()) {
+		t.Errorf("layout.env does not name the data partition %s", layout.Data.Device())
+	}
+
+	tmp := t.TempDir()
+	notPart := filepath.Join(tmp, "not-a-partition")
+	if err := os.WriteFile(notPart, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := filepath.Join(tmp, "layout.env")
+	if err := os.WriteFile(env, []byte("DATA_DEVICE="+notPart+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct{ layout, want string }{
+		"no layout":     {filepath.Join(tmp, "missing.env"), "nothing grown"},
+		"not partition": {env, notPart + " is not a partition"},
+	} {
+		logf := filepath.Join(tmp, name+".log")
+		cmd := exec.Command("sh", script)
+		cmd.Env = append(os.Environ(), "GUICHET_LAYOUT="+c.layout, "GUICHET_LOG="+logf)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: the script failed (%v), which would stop the boot:\n%s", name, err, out)
+		}
+		b, _ := os.ReadFile(logf)
+		if !strings.Contains(string(b), c.want) || !strings.HasPrefix(string(b), "<5>guichet-grow-data: ") {
+			t.Errorf("%s: logged %q, want a kernel-log line with %q", name, b, c.want)
+		}
+	}
+}
