@@ -310,12 +310,15 @@ func (k *Kiosk) footer(s flow.Screen) fyne.CanvasObject {
 	if s.Status.QueueDepth >= 0 {
 		strip = append(strip, k.stripText("Q "+strconv.Itoa(s.Status.QueueDepth), s, p.stripText, sz))
 	}
-	stripBox := container.NewStack(canvas.NewRectangle(p.strip), container.New(layout.NewCustomPaddedLayout(6, 6, margin, margin), container.NewHBox(mirror(s.RTL, strip)...)))
+	// The strip is in the language of its texts: on the attract screen,
+	// the pack's default, whose direction the screen itself does not have.
+	stripRTL := k.langDir(s.Status.Lang, s) == bidi.RTL
+	stripBox := container.NewStack(canvas.NewRectangle(p.strip), container.New(layout.NewCustomPaddedLayout(6, 6, margin, margin), container.NewHBox(mirror(stripRTL, strip)...)))
 	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(8, 8, margin, margin), container.NewHBox(mirror(s.RTL, nav)...)), stripBox)
 }
 
 func (k *Kiosk) stripText(s string, sc flow.Screen, c color.Color, sz sizes) *Text {
-	t := NewText(s, k.langDir(sc.Lang, sc), sz.strip, c)
+	t := NewText(s, k.langDir(sc.Status.Lang, sc), sz.strip, c)
 	k.Lines = append(k.Lines, t)
 	return t
 }

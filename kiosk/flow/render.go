@@ -179,7 +179,7 @@ func (f *Flow) accessToggles() []Button {
 
 func (f *Flow) status() Status {
 	st := &f.st
-	s := Status{Online: st.conn.Online, Printer: st.printer, QueueDepth: -1}
+	s := Status{Lang: f.lang(), Online: st.conn.Online, Printer: st.printer, QueueDepth: -1}
 	if st.conn.Online {
 		s.OnlineText = f.msg("strip.online")
 	} else {

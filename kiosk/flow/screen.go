@@ -169,6 +169,9 @@ type Countdown struct {
 
 // Status is the status strip.
 type Status struct {
+	// Lang is the language of its texts: the session's, or the pack's
+	// default on the attract screen (which the strip is laid out for).
+	Lang        string
 	Online      bool
 	OnlineText  string // "Online" or "Offline · last sync 14:02"
 	Printer     PrinterState
