@@ -52,8 +52,13 @@ debugfs -w -R "write $work/test.conf /etc/systemd/system/guichet.service.d/image
 debugfs -R "cat /etc/systemd/system/guichet.service.d/image-test.conf" "$test_img?offset=$root_start" 2>/dev/null | grep -q -- '-dev' ||
   { echo "images: could not write the test drop-in into root A of $test_img" >&2; exit 1; }
 img=$test_img
+# The card is larger than the image, as every real one is: the initrd must
+# grow the data partition into the rest at this first start.
+grow=${IMAGE_TEST_GROW_MIB:-1024}
+truncate -s "+${grow}M" "$test_img"
 
-cmdline="$(gi cmdline A ttyAMA0) systemd.journald.forward_to_console=1 systemd.log_target=console"
+# loglevel=6 after the image's "quiet": the initrd's notices reach the console.
+cmdline="$(gi cmdline A ttyAMA0) loglevel=6 systemd.journald.forward_to_console=1 systemd.log_target=console"
 log=$work/console.log
 echo "images: booting $img in qemu-system-aarch64 (log in $log)" >&2
 start=$(date +%s)
@@ -99,11 +104,13 @@ wait $qemu 2>/dev/null || true
 window=yes
 grep -qE 'Fyne error|window could not be created' "$log" && window=no
 colours=${shot##* }
+grown=$(grep -o 'guichet-grow-data: the file system on .*' "$log" | tr -d '\r' | head -n 1 || true)
 {
   echo "boot to guichet.service: ${reached:-never} s"
   echo "boot to \"home screen is up\": ${home:-never} s"
   echo "kiosk window created without a Fyne error: $window"
   echo "screen (width height colours): ${shot:-none}"
+  echo "data partition on a card ${grow} MiB larger: ${grown:-not grown}"
 } | tee "$work/boot.txt"
 if [ -z "$home" ] || [ $window = no ]; then
   echo "images: the kiosk did not log \"home screen is up\" within $timeout s, or Fyne could not make its window; the end of the console:" >&2
@@ -112,6 +119,11 @@ if [ -z "$home" ] || [ $window = no ]; then
 fi
 if [ -z "$shot" ] || [ "${colours:-0}" -lt 16 ]; then
   echo "images: the kiosk said its home screen is up, but the emulated screen shows ${colours:-nothing} colour(s) (see $work/screen.png)" >&2
+  exit 1
+fi
+if [ -z "$grown" ]; then
+  echo "images: the initrd did not grow the data partition into the card's last ${grow} MiB; its lines on the console:" >&2
+  grep 'guichet-grow-data' "$log" >&2 || echo "(none)" >&2
   exit 1
 fi
 echo "images: the screen as the kiosk drew it: $work/screen.png" >&2

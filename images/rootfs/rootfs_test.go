@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -541,8 +542,8 @@ func TestRAUCConf(t *testing.T) {
 // is executable (initramfs-tools skips it otherwise), its hook puts every
 // tool it calls and the layout into the initrd, and it never stops a boot:
 // a missing layout or a data device that is no partition leave it with a
-// sentence and exit 0. The growth itself is shown by make image-test,
-// which boots the image on a larger disk.
+// sentence and exit 0. TestInitrdGrowsDataWithKlibc runs it as the initrd
+// does; make image-test boots the image on a larger disk.
 func TestInitrdGrowsData(t *testing.T) {
 	dir := tree(t)
 	hook := filepath.Join(dir, "etc/initramfs-tools/hooks/guichet-grow-data")
@@ -597,5 +598,170 @@ func TestInitrdGrowsData(t *testing.T) {
 		if !strings.Contains(string(b), c.want) || !strings.HasPrefix(string(b), "<5>guichet-grow-data: ") {
 			t.Errorf("%s: logged %q, want a kernel-log line with %q", name, b, c.want)
 		}
+	}
+}
+
+// TestInitrdGrowsDataWithKlibc runs the growth script with the initrd's
+// shell and tools only — klibc's, and those the hook copies in — on a disk
+// image file, with a /sys made for it: the table grows to the end of the
+// disk, and a file system smaller than its partition (a power cut between
+// the two steps) grows to it. A first version called sed and basename,
+// which the initrd does not have, and grew nothing on the booted image.
+func TestInitrdGrowsDataWithKlibc(t *testing.T) {
+	const klibc = "/usr/lib/klibc/bin"
+	if _, err := os.Stat(klibc + "/sh"); err != nil {
+		t.Fatalf("klibc's shell not found (Debian package klibc-utils, in images/host-packages.txt): %v", err)
+	}
+	script := filepath.Join(tree(t), "etc/initramfs-tools/scripts/local-premount/guichet-grow-data")
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin")
+	mkdirs(t, bin)
+	entries, err := os.ReadDir(klibc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if err := os.Symlink(filepath.Join(klibc, e.Name()), filepath.Join(bin, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tool := range []string{"sfdisk", "e2fsck", "resize2fs", "dumpe2fs"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatalf("%s not found (e2fsprogs, fdisk): %v", tool, err)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(t *testing.T, dir string) string {
+		t.Helper()
+		logf := filepath.Join(dir, "kmsg")
+		env := filepath.Join(dir, "layout.env")
+		writeFile(t, env, "DATA_DEVICE="+filepath.Join(dir, "dev/vdz2")+"\n")
+		cmd := exec.Command(klibc+"/sh", script)
+		cmd.Env = []string{"PATH=" + bin, "GUICHET_LAYOUT=" + env, "GUICHET_LOG=" + logf, "GUICHET_SYSFS=" + filepath.Join(dir, "sys"), "GUICHET_DEV=" + filepath.Join(dir, "dev")}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("the script failed (%v), which would stop the boot:\n%s", err, out)
+		}
+		if strings.Contains(string(out), "not found") {
+			t.Errorf("the script called a command the initrd does not have:\n%s", out)
+		}
+		b, _ := os.ReadFile(logf)
+		return string(b)
+	}
+	// sysfs lays out a disk vdz of total sectors with partition 2 at
+	// start, size sectors, as the kernel does: class/block/* are links
+	// into the device tree, where a partition is a directory of its disk.
+	sysfs := func(t *testing.T, dir string, total, start, size int) {
+		t.Helper()
+		disk := filepath.Join(dir, "sys/devices/block/vdz")
+		mkdirs(t, filepath.Join(disk, "vdz2"), filepath.Join(dir, "sys/class/block"), filepath.Join(dir, "dev"))
+		writeFile(t, filepath.Join(disk, "size"), strconv.Itoa(total)+"\n")
+		writeFile(t, filepath.Join(disk, "vdz2/partition"), "2\n")
+		writeFile(t, filepath.Join(disk, "vdz2/start"), strconv.Itoa(start)+"\n")
+		writeFile(t, filepath.Join(disk, "vdz2/size"), strconv.Itoa(size)+"\n")
+		for link, target := range map[string]string{"vdz": "../../devices/block/vdz", "vdz2": "../../devices/block/vdz/vdz2"} {
+			if err := os.Symlink(target, filepath.Join(dir, "sys/class/block", link)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mkfs := func(t *testing.T, file string, fileMiB, fsMiB int) {
+		t.Helper()
+		writeFile(t, file, "")
+		if err := os.Truncate(file, int64(fileMiB)<<20); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", file, strconv.Itoa(fsMiB)+"M").CombinedOutput(); err != nil {
+			t.Fatalf("mke2fs: %v\n%s", err, out)
+		}
+	}
+	fsMiB := func(t *testing.T, file string) int {
+		t.Helper()
+		out, err := exec.Command("dumpe2fs", "-h", file).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dumpe2fs: %v\n%s", err, out)
+		}
+		var count int
+		for _, line := range strings.Split(string(out), "\n") {
+			if v, ok := strings.CutPrefix(line, "Block count:"); ok {
+				count, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+		return count * 4096 >> 20
+	}
+
+	t.Run("table", func(t *testing.T) {
+		dir := t.TempDir()
+		// A 64 MiB image written to a 128 MiB card: partition 2 (the
+		// data) ends at 64 MiB.
+		sysfs(t, dir, 262144, 65536, 65536)
+		disk := filepath.Join(dir, "dev/vdz")
+		writeFile(t, disk, "")
+		if err := os.Truncate(disk, 64<<20); err != nil {
+			t.Fatal(err)
+		}
+		table := "label: dos\nstart=2048, size=63488, type=c\nstart=65536, size=65536, type=83\n"
+		cmd := exec.Command("sfdisk", "-q", disk)
+		cmd.Stdin = strings.NewReader(table)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sfdisk: %v\n%s", err, out)
+		}
+		if err := os.Truncate(disk, 128<<20); err != nil {
+			t.Fatal(err)
+		}
+		mkfs(t, filepath.Join(dir, "dev/vdz2"), 32, 32)
+		logged := run(t, dir)
+		out, err := exec.Command("sfdisk", "--dump", disk).CombinedOutput()
+		if err != nil {
+			t.Fatalf("sfdisk --dump: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "start=       65536, size=      196608") {
+			t.Errorf("partition 2 does not reach the end of the disk:\n%s\nthe script logged:\n%s", out, logged)
+		}
+		if !strings.Contains(logged, "partition 2 of vdz grew from 32 MiB") {
+			t.Errorf("logged %q", logged)
+		}
+		if !strings.Contains(string(out), "start=        2048, size=       63488, type=c") {
+			t.Errorf("partition 1 changed:\n%s", out)
+		}
+	})
+	t.Run("file system after a power cut", func(t *testing.T) {
+		dir := t.TempDir()
+		// The table grew (the partition ends at the disk's end) but the
+		// file system kept its 16 MiB of a 96 MiB partition.
+		sysfs(t, dir, 262144, 65536, 196608)
+		writeFile(t, filepath.Join(dir, "dev/vdz"), "")
+		part := filepath.Join(dir, "dev/vdz2")
+		mkfs(t, part, 96, 16)
+		logged := run(t, dir)
+		if got := fsMiB(t, part); got != 96 {
+			t.Errorf("the file system has %d MiB after the script, want 96; it logged:\n%s", got, logged)
+		}
+		if !strings.Contains(logged, "grew from 16 MiB to 96 MiB") {
+			t.Errorf("logged %q", logged)
+		}
+		// A second start finds nothing to do.
+		if again := run(t, dir); again != logged {
+			t.Errorf("a second start did more: %q", strings.TrimPrefix(again, logged))
+		}
+	})
+}
+
+func mkdirs(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
