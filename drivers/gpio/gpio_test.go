@@ -64,7 +64,7 @@ func (r *rig) push(t *testing.T, in Input, l pgpio.Level) {
 	before := r.b.edges.Load()
 	select {
 	case r.pins[in].EdgesChan <- l:
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatalf("the Board did not take an edge on %s", in)
 	}
 	for deadline := time.Now().Add(3 * time.Second); r.b.edges.Load() == before; time.Sleep(100 * time.Microsecond) {
@@ -304,7 +304,7 @@ func TestCloseEndsWatchers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not return")
 	}
 	if err := r.b.Close(); err != nil {

@@ -86,8 +86,8 @@ func (r *rig) next(t *testing.T) idscan.Event {
 		return e
 	case err := <-r.done:
 		t.Fatalf("Run ended: %v", err)
-	case <-time.After(2 * time.Second):
-		t.Fatal("no event within 2s")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10s")
 	}
 	return nil
 }
@@ -246,7 +246,7 @@ func TestExpiryFollowsTheInjectedClock(t *testing.T) {
 				if got := describe(e); got != tc.want {
 					t.Errorf("on %v: %q, want %q", tc.day, got, tc.want)
 				}
-			case <-time.After(2 * time.Second):
+			case <-time.After(10 * time.Second):
 				t.Fatal("no event")
 			}
 		})
@@ -444,7 +444,7 @@ func TestRunEndsWhenTheDeviceGoes(t *testing.T) {
 			t.Errorf("Run after unplug = %v, want ErrDeviceGone", err)
 		}
 		r.done <- err // for the cleanup
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not end after unplug")
 	}
 }
@@ -458,7 +458,7 @@ func TestRunEndsOnCancel(t *testing.T) {
 			t.Errorf("Run after cancel = %v, want context.Canceled", err)
 		}
 		r.done <- err
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not end after cancel")
 	}
 }
@@ -519,8 +519,8 @@ func TestUnplugAndReplugMidRead(t *testing.T) {
 				if h.State == state {
 					return
 				}
-			case <-time.After(3 * time.Second):
-				t.Fatalf("no %s health within 3s", state)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %s health within 10s", state)
 			}
 		}
 	}
@@ -556,7 +556,7 @@ func TestUnplugAndReplugMidRead(t *testing.T) {
 		if got := describe(e); got != "read TD3 TM4127785" {
 			t.Errorf("after replug: %q, want the passport", got)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("no event after replug")
 	}
 	// The card cut by the unplug gave no card event.

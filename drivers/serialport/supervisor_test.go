@@ -64,7 +64,7 @@ func (l *healthLog) add(h drivers.Health) {
 // waitFor returns the first report in state, failing after a while.
 func (l *healthLog) waitFor(t *testing.T, state drivers.State) drivers.Health {
 	t.Helper()
-	deadline := time.After(3 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case h := <-l.c:
@@ -72,7 +72,7 @@ func (l *healthLog) waitFor(t *testing.T, state drivers.State) drivers.Health {
 				return h
 			}
 		case <-deadline:
-			t.Fatalf("no health report %q within 3s", state)
+			t.Fatalf("no health report %q within 10s", state)
 		}
 	}
 }
@@ -146,7 +146,7 @@ func TestSupervisorBacksOffAndReportsHealth(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run = %v, want context.Canceled", err)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return")
 	}
 
@@ -312,8 +312,8 @@ func TestSupervisorReconnectsARealPTY(t *testing.T) {
 			if got != want {
 				t.Errorf("line = %q, want %q", got, want)
 			}
-		case <-time.After(3 * time.Second):
-			t.Fatalf("no line %q within 3s", want)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no line %q within 10s", want)
 		}
 	}
 
@@ -341,7 +341,7 @@ func TestSupervisorReconnectsARealPTY(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run = %v, want context.Canceled", err)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
 }

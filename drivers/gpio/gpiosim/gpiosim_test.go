@@ -35,8 +35,8 @@ func next(t *testing.T, b *gpio.Board) gpio.Event {
 	select {
 	case e := <-b.Events():
 		return e
-	case <-time.After(3 * time.Second):
-		t.Fatal("no event within 3s")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10s")
 		return gpio.Event{}
 	}
 }

@@ -37,7 +37,7 @@ func read(t *testing.T, f *os.File, n int) string {
 
 func wait(t *testing.T, sim *qrscansim.Sim, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.After(2 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for {
 		changed := sim.Changed() // taken before the check, so no change is missed
 		if cond() {

@@ -107,7 +107,7 @@ func TestFarSideHonoursDeadlinesAndClose(t *testing.T) {
 		if !errors.Is(err, os.ErrClosed) {
 			t.Errorf("blocked Write after Close = %v, want os.ErrClosed", err)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not end a blocked Write")
 	}
 }
