@@ -138,7 +138,7 @@ func (k *kiosk) settled(want string) update.Status {
 		k.t.Fatalf("ended in state %s, committed %q, current %q; want idle on %s (status %+v)", s.State, s.Committed, running, want, s)
 	}
 	// The last launch (after the restart) runs the committed version.
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b, _ := os.ReadFile(k.log)
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")

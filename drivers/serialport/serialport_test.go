@@ -85,7 +85,7 @@ func TestOpenReadWriteThroughStablePath(t *testing.T) {
 	if _, err := p.Write([]byte("\x16T\r")); err != nil {
 		t.Fatalf("Write = %v", err)
 	}
-	far.SetReadDeadline(time.Now().Add(2 * time.Second))
+	far.SetReadDeadline(time.Now().Add(10 * time.Second))
 	back := make([]byte, 3)
 	if _, err := io.ReadFull(far, back); err != nil {
 		t.Fatalf("far side read = %v", err)

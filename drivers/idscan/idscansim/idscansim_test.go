@@ -109,7 +109,7 @@ func openNear(t *testing.T, path string) *os.File {
 
 func readN(t *testing.T, f *os.File, n int) []byte {
 	t.Helper()
-	f.SetReadDeadline(time.Now().Add(3 * time.Second))
+	f.SetReadDeadline(time.Now().Add(10 * time.Second))
 	b := make([]byte, n)
 	if _, err := io.ReadFull(f, b); err != nil {
 		t.Fatalf("read %d bytes: %v", n, err)
@@ -194,7 +194,7 @@ func TestUnplugReplug(t *testing.T) {
 	if sim.Plugged() || sim.DevicePath() != "" {
 		t.Errorf("after Unplug: Plugged() = %v, DevicePath() = %q", sim.Plugged(), sim.DevicePath())
 	}
-	near.SetReadDeadline(time.Now().Add(2 * time.Second))
+	near.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if n, err := near.Read(make([]byte, 8)); n != 0 || !(errors.Is(err, io.EOF) || errors.Is(err, syscall.EIO)) {
 		t.Errorf("read on the old device after Unplug = %d, %v; want a hang-up (EOF or EIO)", n, err)
 	}

@@ -27,7 +27,7 @@ func open(t *testing.T, path string) *os.File {
 
 func read(t *testing.T, f *os.File, n int) string {
 	t.Helper()
-	f.SetReadDeadline(time.Now().Add(2 * time.Second))
+	f.SetReadDeadline(time.Now().Add(10 * time.Second))
 	b := make([]byte, n)
 	if _, err := io.ReadFull(f, b); err != nil {
 		t.Fatalf("read %d bytes: %v", n, err)

@@ -28,7 +28,7 @@ func TestPairCarriesBytesBothWaysRaw(t *testing.T) {
 	if _, err := far.Write(all); err != nil {
 		t.Fatal(err)
 	}
-	near.SetReadDeadline(time.Now().Add(2 * time.Second))
+	near.SetReadDeadline(time.Now().Add(10 * time.Second))
 	got := make([]byte, 256)
 	if _, err := io.ReadFull(near, got); err != nil {
 		t.Fatalf("read near side: %v", err)
@@ -40,7 +40,7 @@ func TestPairCarriesBytesBothWaysRaw(t *testing.T) {
 	if _, err := near.Write([]byte("\x16T\r")); err != nil {
 		t.Fatal(err)
 	}
-	far.SetReadDeadline(time.Now().Add(2 * time.Second))
+	far.SetReadDeadline(time.Now().Add(10 * time.Second))
 	back := make([]byte, 3)
 	if _, err := io.ReadFull(far, back); err != nil {
 		t.Fatalf("read far side: %v", err)
@@ -68,7 +68,7 @@ func TestCloseHangsUpNearSide(t *testing.T) {
 	p.Close()
 	// A hung-up tty reads as end of file at once (Linux replaces its file
 	// operations); some kernels answer EIO instead. Either way, not a wait.
-	near.SetReadDeadline(time.Now().Add(2 * time.Second))
+	near.SetReadDeadline(time.Now().Add(10 * time.Second))
 	start := time.Now()
 	_, err = near.Read(make([]byte, 8))
 	if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.EIO) {

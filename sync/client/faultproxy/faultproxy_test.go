@@ -65,7 +65,7 @@ func exchange(t *testing.T, addr string, msg []byte) ([]byte, error) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(3 * time.Second))
+	c.SetDeadline(time.Now().Add(10 * time.Second))
 	go c.Write(msg)
 	got := make([]byte, len(msg))
 	n, err := io.ReadFull(c, got)
@@ -130,7 +130,7 @@ func TestPartition(t *testing.T) {
 	}
 	time.Sleep(20 * time.Millisecond)
 	p.Partition()
-	open.SetReadDeadline(time.Now().Add(2 * time.Second))
+	open.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 8)
 	if _, err := io.ReadFull(open, buf[:1]); err == nil {
 		// The echo of "x" may have arrived before the cut; the next read fails.
@@ -151,7 +151,7 @@ func TestPartition(t *testing.T) {
 		t.Errorf("Read() during a partition = %v, want a time-out (held, no answer)", err)
 	}
 	p.Heal()
-	held.SetReadDeadline(time.Now().Add(2 * time.Second))
+	held.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := held.Read(buf); err == nil || err.(net.Error).Timeout() {
 		t.Errorf("Read() of a held connection after Heal = %v, want a reset", err)
 	}
