@@ -124,6 +124,14 @@ ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 : >"$root/etc/machine-id"
 rm -rf "$root/var/cache/apt"/* "$root/var/lib/apt/lists"/* "$root/var/log"/* "$root/boot/firmware"/* "$root/tmp"/* "$root/var/tmp"/*
 mkdir -p "$root/var/log/journal"
+# What systemd-tmpfiles would make at each boot on the root (the login
+# records, /var/log/private, dbus's machine-id link, polkit's rules
+# directory's mode), made now: at boot the root is read-only, and
+# systemd-tmpfiles-setup.service failed on each of them (found booting the
+# image). The data partition and the memory file systems are made at boot.
+systemd-tmpfiles --create --root="$root" --exclude-prefix=/var/lib/guichet --exclude-prefix=/run \
+  --exclude-prefix=/tmp --exclude-prefix=/var/tmp --exclude-prefix=/dev --exclude-prefix=/proc --exclude-prefix=/sys ||
+  die "systemd-tmpfiles could not make the root's files"
 for bad in sudo login-shell; do
   if chroot "$root" dpkg-query -W "$bad" >/dev/null 2>&1; then die "the root has $bad installed"; fi
 done

@@ -121,6 +121,11 @@ if [ -z "$shot" ] || [ "${colours:-0}" -lt 16 ]; then
   echo "images: the kiosk said its home screen is up, but the emulated screen shows ${colours:-nothing} colour(s) (see $work/screen.png)" >&2
   exit 1
 fi
+if grep -q 'Read-only file system' "$log"; then
+  echo "images: something tried to write to the read-only root:" >&2
+  grep 'Read-only file system' "$log" >&2
+  exit 1
+fi
 if [ -z "$grown" ]; then
   echo "images: the initrd did not grow the data partition into the card's last ${grow} MiB; its lines on the console:" >&2
   grep 'guichet-grow-data' "$log" >&2 || echo "(none)" >&2

@@ -65,12 +65,16 @@ var Capabilities = map[string]string{
 var DropIns = []string{"rauc.service", "usbguard.service"}
 
 // Masked are the units that must never run on a kiosk: no login prompt on
-// any terminal, no root shell on a boot failure.
+// any terminal, no root shell on a boot failure, nothing that writes to
+// the read-only root.
 var Masked = []string{
 	"getty@.service", "serial-getty@.service", "autovt@.service", "console-getty.service",
 	"container-getty@.service", "getty.target", "getty-static.service",
 	"debug-shell.service", "rescue.service", "rescue.target", "emergency.service", "emergency.target",
 	"ctrl-alt-del.target", "systemd-ask-password-wall.path",
+	// The login records (wtmp) are on the read-only root: writing the
+	// boot's and shutdown's there only fails; the journal has them.
+	"systemd-update-utmp.service", "systemd-update-utmp-runlevel.service",
 }
 
 // Enabled are the units started at boot, by the target that wants them.
