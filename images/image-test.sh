@@ -105,12 +105,16 @@ window=yes
 grep -qE 'Fyne error|window could not be created' "$log" && window=no
 colours=${shot##* }
 grown=$(grep -o 'guichet-grow-data: the file system on .*' "$log" | tr -d '\r' | head -n 1 || true)
+# The updater, in its sandbox, asks the image's real RAUC over the system
+# D-Bus, which asks the Pi's trial-boot backend (rauc-boot) for the slots.
+rauc=$(grep -o 'msg="guichet-updater: RAUC" state="[^"]*"' "$log" | head -n 1 | sed 's/.*state="\(.*\)"/\1/' || true)
 {
   echo "boot to guichet.service: ${reached:-never} s"
   echo "boot to \"home screen is up\": ${home:-never} s"
   echo "kiosk window created without a Fyne error: $window"
   echo "screen (width height colours): ${shot:-none}"
   echo "data partition on a card ${grow} MiB larger: ${grown:-not grown}"
+  echo "RAUC, as the updater reads it: ${rauc:-no answer}"
 } | tee "$work/boot.txt"
 if [ -z "$home" ] || [ $window = no ]; then
   echo "images: the kiosk did not log \"home screen is up\" within $timeout s, or Fyne could not make its window; the end of the console:" >&2
@@ -126,6 +130,14 @@ if grep -q 'Read-only file system' "$log"; then
   grep 'Read-only file system' "$log" >&2
   exit 1
 fi
+case $rauc in
+  "booted A, next A; rootfs.0 (A) booted good, rootfs.1 (B) "*) ;;
+  *)
+    echo "images: the updater did not read root A booted and good from RAUC; its lines and RAUC's:" >&2
+    grep -E 'guichet-updater|rauc' "$log" >&2 || echo "(none)" >&2
+    exit 1
+    ;;
+esac
 if [ -z "$grown" ]; then
   echo "images: the initrd did not grow the data partition into the card's last ${grow} MiB; its lines on the console:" >&2
   grep 'guichet-grow-data' "$log" >&2 || echo "(none)" >&2

@@ -172,7 +172,15 @@ func runDaemon(ctx context.Context, args []string, log *slog.Logger) error {
 			return fmt.Errorf("connecting to the system D-Bus for RAUC: %w", err)
 		}
 		defer conn.Close()
-		cfg.ImageInstaller = update.NewRAUC(conn)
+		r := update.NewRAUC(conn)
+		cfg.ImageInstaller = r
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if state, err := r.Describe(dctx); err != nil {
+			log.Warn("guichet-updater: RAUC does not answer: whole-image updates will fail until it does (systemctl status rauc)", "err", err)
+		} else {
+			log.Info("guichet-updater: RAUC", "state", state)
+		}
+		cancel()
 		cmdline := *rebootCmd
 		cfg.Reboot = func(ctx context.Context) error {
 			out, err := exec.CommandContext(ctx, "/bin/sh", "-c", cmdline).CombinedOutput()

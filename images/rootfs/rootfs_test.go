@@ -219,7 +219,7 @@ func TestUnitsSandboxed(t *testing.T) {
 	if f := keys["SystemCallFilter"]; len(f) == 0 || f[len(f)-1] != "mincore" {
 		t.Errorf("guichet.service: SystemCallFilter=%q: the last must allow mincore", f)
 	}
-	if got := unitKeys(t, read(t, dir, "etc/systemd/system/guichet-updater.service"))["ExecStart"]; len(got) != 1 || got[0] != "/usr/lib/guichet/bin/guichet-updater run" {
+	if got := unitKeys(t, read(t, dir, "etc/systemd/system/guichet-updater.service"))["ExecStart"]; len(got) != 1 || got[0] != "/usr/lib/guichet/bin/guichet-updater run -rauc" {
 		t.Errorf("guichet-updater.service: ExecStart = %q", got)
 	}
 }

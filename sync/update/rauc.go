@@ -3,6 +3,8 @@ package update
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -164,4 +166,34 @@ func (r *RAUC) PrimaryBootname(ctx context.Context) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("update: rauc: primary slot %q is not among the slots", p)
+}
+
+// Describe says in one line what RAUC reports: the slot running, the one
+// booted next, and each slot's state and boot status ("booted A, next A;
+// rootfs.0 (A) booted good, rootfs.1 (B) inactive bad"). The updater logs
+// it at its start, so a technician reading the journal sees the A/B state.
+func (r *RAUC) Describe(ctx context.Context) (string, error) {
+	booted, err := r.BootSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	next, err := r.PrimaryBootname(ctx)
+	if err != nil {
+		return "", err
+	}
+	slots, err := r.Slots(ctx)
+	if err != nil {
+		return "", err
+	}
+	// RAUC lists the slots in no fixed order.
+	sort.Slice(slots, func(i, j int) bool { return slots[i].Name < slots[j].Name })
+	parts := make([]string, 0, len(slots))
+	for _, s := range slots {
+		status := s.BootStatus
+		if status == "" {
+			status = "boot status unknown"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s) %s %s", s.Name, s.Bootname, s.State, status))
+	}
+	return fmt.Sprintf("booted %s, next %s; %s", booted, next, strings.Join(parts, ", ")), nil
 }

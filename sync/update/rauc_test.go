@@ -34,6 +34,9 @@ func TestRAUCOverDBus(t *testing.T) {
 	if diff := cmp.Diff(want, slots); diff != "" {
 		t.Fatalf("Slots (-want +got):\n%s", diff)
 	}
+	if got, err := r.Describe(ctx); err != nil || got != "booted A, next A; rootfs.0 (A) booted good, rootfs.1 (B) inactive bad" {
+		t.Fatalf("Describe = %q, %v", got, err)
+	}
 	bundle := filepath.Join(t.TempDir(), "guichet-os-2.0.raucb")
 	os.WriteFile(bundle, []byte("squashfs…"), 0o644)
 	if err := r.Install(ctx, bundle); err != nil {
@@ -45,6 +48,9 @@ func TestRAUCOverDBus(t *testing.T) {
 	fake.Reboot()
 	if b, err := r.BootSlot(ctx); err != nil || b != "B" {
 		t.Fatalf("BootSlot after reboot = %q, %v", b, err)
+	}
+	if got, err := r.Describe(ctx); err != nil || !strings.HasPrefix(got, "booted B, next B; ") {
+		t.Fatalf("Describe after reboot = %q, %v", got, err)
 	}
 	// The application's probation passed on the new OS: mark it good.
 	if err := r.MarkGood(ctx); err != nil {
