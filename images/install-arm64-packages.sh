@@ -10,7 +10,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 list=$here/arm64-packages.txt
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "images: need root or sudo to install the arm64 build packages" >&2; exit 1; }
@@ -24,11 +23,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   $sudo apt-get update -q >&2
   refreshed=yes
 fi
-missing=()
-for p in "${wanted[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [ "$status" = installed ] || missing+=("$p")
-done
+mapfile -t missing < <(bash "$here/missing-packages.sh" "$list")
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

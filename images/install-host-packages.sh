@@ -5,12 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 list=${1:-$here/host-packages.txt}
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
-missing=()
-for p in "${wanted[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [ "$status" = installed ] || missing+=("$p")
-done
+mapfile -t missing < <(bash "$here/missing-packages.sh" "$list")
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
