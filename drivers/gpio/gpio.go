@@ -77,45 +77,69 @@ type InputFlags struct {
 
 // Of returns the flag of in.
 func (f InputFlags) Of(in Input) bool {
-	switch in {
-	case Presence:
-		return f.Presence
-	case ServiceKey:
-		return f.ServiceKey
-	case PaperLow:
-		return f.PaperLow
-	case Help:
-		return f.Help
+	if p := f.flag(in); p != nil {
+		return *p
 	}
 	return false
 }
 
-// Name returns the configured line name of in.
-func (c Config) Name(in Input) string {
+// flag is in's field of f; nil for an input there is not.
+func (f *InputFlags) flag(in Input) *bool {
 	switch in {
 	case Presence:
-		return c.Presence
+		return &f.Presence
 	case ServiceKey:
-		return c.ServiceKey
+		return &f.ServiceKey
 	case PaperLow:
-		return c.PaperLow
+		return &f.PaperLow
 	case Help:
-		return c.Help
+		return &f.Help
+	}
+	return nil
+}
+
+// Name returns the configured line name of in.
+func (c Config) Name(in Input) string {
+	if p := c.name(in); p != nil {
+		return *p
 	}
 	return ""
 }
 
+// name is in's line-name field of c; nil for an input there is not.
+func (c *Config) name(in Input) *string {
+	switch in {
+	case Presence:
+		return &c.Presence
+	case ServiceKey:
+		return &c.ServiceKey
+	case PaperLow:
+		return &c.PaperLow
+	case Help:
+		return &c.Help
+	}
+	return nil
+}
+
 // LEDName returns the configured line name of led.
 func (c Config) LEDName(led LED) string {
-	switch led {
-	case LEDReady:
-		return c.LEDReady
-	case LEDBusy:
-		return c.LEDBusy
-	case LEDFault:
-		return c.LEDFault
+	if p := c.ledName(led); p != nil {
+		return *p
 	}
 	return ""
+}
+
+// ledName is led's line-name field of c; nil for a light there is not.
+func (c *Config) ledName(led LED) *string {
+	switch led {
+	case LEDReady:
+		return &c.LEDReady
+	case LEDBusy:
+		return &c.LEDBusy
+	case LEDFault:
+		return &c.LEDFault
+	}
+	return nil
 }
 
 // Pins are the lines a Board drives; a nil pin is not fitted.
@@ -125,27 +149,43 @@ type Pins struct {
 }
 
 func (p Pins) input(in Input) pgpio.PinIn {
-	switch in {
-	case Presence:
-		return p.Presence
-	case ServiceKey:
-		return p.ServiceKey
-	case PaperLow:
-		return p.PaperLow
-	case Help:
-		return p.Help
+	if f := p.inputField(in); f != nil {
+		return *f
 	}
 	return nil
 }
 
 func (p Pins) led(led LED) pgpio.PinOut {
+	if f := p.ledField(led); f != nil {
+		return *f
+	}
+	return nil
+}
+
+// inputField is in's field of p; nil for an input there is not.
+func (p *Pins) inputField(in Input) *pgpio.PinIn {
+	switch in {
+	case Presence:
+		return &p.Presence
+	case ServiceKey:
+		return &p.ServiceKey
+	case PaperLow:
+		return &p.PaperLow
+	case Help:
+		return &p.Help
+	}
+	return nil
+}
+
+// ledField is led's field of p; nil for a light there is not.
+func (p *Pins) ledField(led LED) *pgpio.PinOut {
 	switch led {
 	case LEDReady:
-		return p.LEDReady
+		return &p.LEDReady
 	case LEDBusy:
-		return p.LEDBusy
+		return &p.LEDBusy
 	case LEDFault:
-		return p.LEDFault
+		return &p.LEDFault
 	}
 	return nil
 }

@@ -57,16 +57,7 @@ func OpenHost(cfg Config, clk clock.Clock) (*Board, error) {
 			release()
 			return nil, err
 		}
-		switch in {
-		case Presence:
-			pins.Presence = p
-		case ServiceKey:
-			pins.ServiceKey = p
-		case PaperLow:
-			pins.PaperLow = p
-		case Help:
-			pins.Help = p
-		}
+		*pins.inputField(in) = p
 	}
 	for _, led := range LEDs {
 		name := cfg.LEDName(led)
@@ -78,14 +69,7 @@ func OpenHost(cfg Config, clk clock.Clock) (*Board, error) {
 			release()
 			return nil, err
 		}
-		switch led {
-		case LEDReady:
-			pins.LEDReady = p
-		case LEDBusy:
-			pins.LEDBusy = p
-		case LEDFault:
-			pins.LEDFault = p
-		}
+		*pins.ledField(led) = p
 	}
 	b, err := New(pins, cfg, clk)
 	if err != nil {

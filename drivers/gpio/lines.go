@@ -53,17 +53,15 @@ func ParseLines(s string) (Config, error) {
 			return Config{}, fmt.Errorf("gpio: lines: %s given twice", role)
 		}
 		seen[role] = true
-		switch Input(role) {
-		case Presence, ServiceKey, PaperLow, Help:
-			in := Input(role)
-			c.setName(in, name)
-			c.ActiveLow.set(in, low)
-			c.NoPull.set(in, nopull)
+		in := Input(role)
+		if field := c.name(in); field != nil {
+			*field = name
+			*c.ActiveLow.flag(in) = low
+			*c.NoPull.flag(in) = nopull
 			continue
 		}
-		switch LED(role) {
-		case LEDReady, LEDBusy, LEDFault:
-		default:
+		led := c.ledName(LED(role))
+		if led == nil {
 			return Config{}, fmt.Errorf("gpio: lines: unknown role %q (presence, servicekey, paperlow, help, ready, busy, fault)", role)
 		}
 		if nopull {
@@ -77,7 +75,7 @@ func ParseLines(s string) (Config, error) {
 			return Config{}, fmt.Errorf("gpio: lines: the lights must all be active low or all active high")
 		}
 		ledsLow = l
-		c.setLEDName(LED(role), name)
+		*led = name
 	}
 	c.LEDsActiveLow = ledsLow == 1
 	if err := c.checkLines(); err != nil {
@@ -127,41 +125,4 @@ func checkLineName(name string) error {
 		}
 	}
 	return nil
-}
-
-func (c *Config) setName(in Input, name string) {
-	switch in {
-	case Presence:
-		c.Presence = name
-	case ServiceKey:
-		c.ServiceKey = name
-	case PaperLow:
-		c.PaperLow = name
-	case Help:
-		c.Help = name
-	}
-}
-
-func (c *Config) setLEDName(led LED, name string) {
-	switch led {
-	case LEDReady:
-		c.LEDReady = name
-	case LEDBusy:
-		c.LEDBusy = name
-	case LEDFault:
-		c.LEDFault = name
-	}
-}
-
-func (f *InputFlags) set(in Input, v bool) {
-	switch in {
-	case Presence:
-		f.Presence = v
-	case ServiceKey:
-		f.ServiceKey = v
-	case PaperLow:
-		f.PaperLow = v
-	case Help:
-		f.Help = v
-	}
 }
