@@ -152,20 +152,27 @@ func (r *RAUC) property(ctx context.Context, name string) (string, error) {
 
 // PrimaryBootname is the bootname ("A", "B") of the slot booted next.
 func (r *RAUC) PrimaryBootname(ctx context.Context) (string, error) {
+	next, _, err := r.primaryAndSlots(ctx)
+	return next, err
+}
+
+// primaryAndSlots asks RAUC for the slot booted next (its bootname) and
+// every slot, once each.
+func (r *RAUC) primaryAndSlots(ctx context.Context) (string, []Slot, error) {
 	p, err := r.Primary(ctx)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	slots, err := r.Slots(ctx)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, s := range slots {
 		if s.Name == p {
-			return s.Bootname, nil
+			return s.Bootname, slots, nil
 		}
 	}
-	return "", fmt.Errorf("update: rauc: primary slot %q is not among the slots", p)
+	return "", nil, fmt.Errorf("update: rauc: primary slot %q is not among the slots", p)
 }
 
 // Describe says in one line what RAUC reports: the slot running, the one
@@ -177,11 +184,7 @@ func (r *RAUC) Describe(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	next, err := r.PrimaryBootname(ctx)
-	if err != nil {
-		return "", err
-	}
-	slots, err := r.Slots(ctx)
+	next, slots, err := r.primaryAndSlots(ctx)
 	if err != nil {
 		return "", err
 	}
