@@ -96,11 +96,11 @@ func (p *settingsProbation) choose(latest wire.Settings) (use wire.Settings, rol
 		r.Trying, r.Starts = nil, 0
 	case r.Trying != nil && r.Trying.Version == latest.Version && r.Starts >= maxSettingsStarts:
 		rolledBack = fmt.Sprintf("settings version %d did not pass the health check in %d starts: back to version %d", latest.Version, r.Starts, r.Good.Version)
-		r.Refused, r.Trying, r.Starts, r.Rollback = append(r.Refused, latest.Version), nil, 0, rolledBack
+		r.refuse(latest.Version, rolledBack)
 	default:
 		if err := checkStartSettings(latest); err != nil {
 			rolledBack = fmt.Sprintf("settings version %d refused: %v", latest.Version, err)
-			r.Refused, r.Trying, r.Starts, r.Rollback = append(r.Refused, latest.Version), nil, 0, rolledBack
+			r.refuse(latest.Version, rolledBack)
 			break
 		}
 		if r.Trying == nil || r.Trying.Version != latest.Version {
@@ -134,8 +134,14 @@ func (p *settingsProbation) failed(why string) (string, error) {
 		return "", nil
 	}
 	msg := fmt.Sprintf("settings version %d failed the health check (%s): back to version %d at the next start", p.rec.Trying.Version, why, p.rec.Good.Version)
-	p.rec.Refused, p.rec.Trying, p.rec.Starts, p.rec.Rollback = append(p.rec.Refused, p.rec.Trying.Version), nil, 0, msg
+	p.rec.refuse(p.rec.Trying.Version, msg)
 	return msg, p.save()
+}
+
+// refuse gives up a version for good, why being the reason kept, and ends
+// any probation.
+func (r *settingsRecord) refuse(version uint64, why string) {
+	r.Refused, r.Trying, r.Starts, r.Rollback = append(r.Refused, version), nil, 0, why
 }
 
 // onProbation reports whether this start tries new settings.
