@@ -191,16 +191,20 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 		return err
 	}
 	var applied wire.Settings
+	auditRollback := func(version uint64, msg string) {
+		log.Error(msg)
+		if _, err := st.RecordAudit(ctx, audit.System, "settings.rollback", fmt.Sprint(version), msg); err != nil {
+			log.Error("audit", "err", err)
+		}
+	}
 	if link.c != nil {
-		use, rolledBack, err := probation.choose(link.c.Settings())
+		latest := link.c.Settings()
+		use, rolledBack, err := probation.choose(latest)
 		if err != nil {
 			return err
 		}
 		if rolledBack != "" {
-			log.Error(rolledBack)
-			if _, err := st.RecordAudit(ctx, audit.System, "settings.rollback", fmt.Sprint(link.c.Settings().Version), rolledBack); err != nil {
-				log.Error("audit", "err", err)
-			}
+			auditRollback(latest.Version, rolledBack)
 		}
 		applySettings(&cfg, &fc, use)
 		applied = use
@@ -360,8 +364,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, logs *ring) error {
 		if err != nil {
 			log.Error("settings record", "err", err)
 		}
-		log.Error(msg)
-		st.RecordAudit(ctx, audit.System, "settings.rollback", fmt.Sprint(applied.Version), msg)
+		auditRollback(applied.Version, msg)
 		requestRestart()
 	}
 	go watchSettings(ctx, link, applied, probation, func() bool { return f.Screen().Kind == flow.KindAttract }, log, requestRestart)
