@@ -80,7 +80,7 @@ func main() {
 	flag.StringVar(&cfg.receipt, "receipt", "", "receipt printer's stable path (overrides -devices)")
 	flag.StringVar(&cfg.printer, "printer", "80mm", "receipt printer profile: 80mm or 58mm")
 	flag.StringVar(&cfg.trust, "trust", trustfile.DefaultPath, "the registry keys enrolment tickets are checked with (guichet-registry keys)")
-	flag.StringVar(&cfg.devDir, "device-dir", "/dev/guichet", "udev's stable names of the peripherals: a device no flag names is taken from here when present")
+	flag.StringVar(&cfg.devDir, "device-dir", devpaths.Dir, "udev's stable names of the peripherals: a device no flag names is taken from here when present")
 	flag.StringVar(&cfg.gpio, "gpio", "", "the GPIO header's wiring, ROLE=LINE[:low][:nopull],… (presence=GPIO17,servicekey=GPIO27:low,…; guichetctl provision -gpio takes the same)")
 	flag.StringVar(&cfg.gpioSim, "gpio-sim", "", "run an emulated GPIO board, commanded on this unix socket (guichet-devsim's gpio commands)")
 	flag.StringVar(&cfg.pinHash, "technician-pin-hash", "", "hash of the technician PIN (guichetctl pin-hash)")

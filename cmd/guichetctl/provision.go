@@ -57,7 +57,7 @@ const connectWait = 3 * time.Second
 // directory on the data partition, and its peripherals' udev links.
 var (
 	applianceData    = layout.DataDir + "/kiosk"
-	applianceDevices = map[string]string{"idscan": "/dev/guichet/idscan", "qrscan": "/dev/guichet/qrscan", "receipt": "/dev/guichet/receipt"}
+	applianceDevices = map[string]string{"idscan": devpaths.Dir + "/idscan", "qrscan": devpaths.Dir + "/qrscan", "receipt": devpaths.Dir + "/receipt"}
 )
 
 type provisionOptions struct {

@@ -13,6 +13,10 @@ import (
 	"strings"
 )
 
+// Dir is where the appliance's udev rules (images/rootfs) link each
+// peripheral under its stable name: Dir/idscan, Dir/receipt, …
+const Dir = "/dev/guichet"
+
 // maxLine bounds one line.
 const maxLine = 4096
 
